@@ -1,0 +1,229 @@
+"""Scan benchmark (on demand, not a test): python bench/scan.py [--small N] [--large N] [--repeat N]
+
+Builds a synthetic library — N small JPEGs in nested folders plus real-size JPEGs made from
+../shared/corpus/immich-test-assets — and reports medians of: content-hash throughput, first
+scan files/s, rescan with no changes, rescan after touching 1% of files, peak RSS (at two
+library sizes, to show it stays flat), and Dagster's share of a 1,000-photo scan run.
+Each measurement runs in a fresh Python process so peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IMMICH = REPO.parent / "shared" / "corpus" / "immich-test-assets"
+LARGE_SOURCES = [
+    "albums/text/craft-beer.jpg",
+    "albums/text/book-beside-flowers.jpg",
+    "albums/text/handwritten-notes.jpg",
+    "albums/text/japanese-shop.jpg",
+]
+
+
+def _with_comment(jpeg: bytes, text: str) -> bytes:
+    """The same JPEG with a COM segment after SOI: valid, and a distinct content hash."""
+    payload = text.encode()
+    return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
+
+
+def build_library(root: Path, small: int, large: int) -> None:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (90, 140, 200)).save(buffer, "JPEG", quality=80)
+    tiny = buffer.getvalue()
+    per_dir = 250
+    for index in range(small):
+        quarter, rest = divmod(index, max(small // 4, 1))
+        folder = root / "small" / f"q{min(quarter, 3)}" / f"d{rest // per_dir:03}"
+        if index % per_dir == 0 or not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"IMG_{index:06}.jpg").write_bytes(_with_comment(tiny, str(index)))
+    sources = [(IMMICH / name).read_bytes() for name in LARGE_SOURCES]
+    big = root / "large"
+    big.mkdir(parents=True, exist_ok=True)
+    for index in range(large):
+        data = _with_comment(sources[index % len(sources)], f"copy {index}")
+        (big / f"DSC_{index:05}.jpg").write_bytes(data)
+
+
+def child(spec: dict) -> dict:
+    """One measurement in this fresh process; prints its result as JSON."""
+    os.environ["MEDIA_PIPELINE_HOME"] = spec["home"]
+    os.environ["DAGSTER_HOME"] = os.path.join(spec["home"], "dagster")
+    from media_pipeline import settings
+    from media_pipeline.catalog.store import open_catalog
+    from media_pipeline.scan.scanner import scan_library
+
+    catalog = open_catalog(settings.database_url())
+    library = catalog.add_library(spec["name"], spec["root"])
+    if spec["mode"] == "touch":
+        paths = sorted(Path(spec["root"]).rglob("*.jpg"))
+        now = time.time()
+        for path in random.Random(1).sample(paths, len(paths) // 100):
+            os.utime(path, (now, now))
+    result: dict = {}
+    started = time.perf_counter()
+    if spec["mode"] == "dagster":
+        import dagster as dg
+
+        from media_pipeline.definitions import defs
+        from media_pipeline.jobs.instance import get_instance
+        from media_pipeline.jobs.partitions import sync_library_partitions
+
+        instance = get_instance()
+        sync_library_partitions(instance, [library.name])
+        job = defs.resolve_job_def("scan_library")
+        started = time.perf_counter()
+        run = job.execute_in_process(instance=instance, partition_key=library.name)
+        wall = time.perf_counter() - started
+        [event] = run.get_asset_materialization_events()
+        metadata = event.step_materialization_data.materialization.metadata
+        result["scan_seconds"] = metadata["seconds"].value
+        result["new"] = metadata["new"].value
+        result["seconds"] = wall
+        assert isinstance(instance, dg.DagsterInstance)
+    else:
+        counts = scan_library(catalog, library)
+        result.update(counts.as_dict())
+        result["seconds"] = time.perf_counter() - started
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def measure(spec: dict) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"measurement {spec['mode']} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def hash_rates(megabytes: int = 256, repeat: int = 3) -> dict[str, float]:
+    import blake3
+    import xxhash
+
+    data = os.urandom(megabytes << 20)
+    candidates = {
+        "xxh3_128": lambda: xxhash.xxh3_128_hexdigest(data),
+        "blake3": lambda: blake3.blake3(data).hexdigest(),
+        "sha1": lambda: hashlib.sha1(data).hexdigest(),
+    }
+    rates = {}
+    for name, run in candidates.items():
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        rates[name] = megabytes / 1024 / statistics.median(times)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--large", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", default=None, help="where to build the library (default: temp)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return
+
+    workdir = Path(args.dir or tempfile.mkdtemp(prefix="bench-scan-"))
+    root = workdir / "library"
+    if not root.exists():
+        started = time.perf_counter()
+        build_library(root, args.small, args.large)
+        print(
+            f"built {args.small} small + {args.large} large JPEGs in "
+            f"{time.perf_counter() - started:.1f} s under {root}"
+        )
+
+    print("content hash, GB/s on one core (256 MB in memory, median of 3):")
+    for name, rate in hash_rates().items():
+        print(f"  {name:9} {rate:6.2f}")
+
+    def runs(label: str, specs: list[dict], key: str = "seconds") -> list[dict]:
+        results = [measure(spec) for spec in specs]
+        values = [r[key] for r in results]
+        print(
+            f"{label}: median {statistics.median(values):.3f} s "
+            f"({', '.join(f'{v:.3f}' for v in values)}); "
+            f"peak RSS {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB"
+        )
+        return results
+
+    def home(tag: str) -> str:
+        return str(workdir / "homes" / tag)
+
+    small = str(root / "small")
+    quarter = str(root / "small" / "q0")
+    for size, folder in ((args.small // 4, quarter), (args.small, small)):
+        firsts = runs(
+            f"first scan, {size} small files",
+            [
+                {"mode": "scan", "home": home(f"s{size}-{i}"), "root": folder, "name": "b"}
+                for i in range(args.repeat)
+            ],
+        )
+        rate = statistics.median(r["seen"] / r["seconds"] for r in firsts)
+        print(f"  -> {rate:.0f} files/s")
+        runs(
+            f"rescan, no changes, {size} files",
+            [
+                {"mode": "scan", "home": home(f"s{size}-0"), "root": folder, "name": "b"}
+                for _ in range(args.repeat)
+            ],
+        )
+    runs(
+        f"rescan after touching 1% of {args.small} files",
+        [
+            {"mode": "touch", "home": home(f"s{args.small}-0"), "root": small, "name": "b"}
+            for _ in range(args.repeat)
+        ],
+    )
+    large = str(root / "large")
+    direct = runs(
+        f"first scan, {args.large} real-size JPEGs, scan function alone",
+        [
+            {"mode": "scan", "home": home(f"l-direct-{i}"), "root": large, "name": "b"}
+            for i in range(args.repeat)
+        ],
+    )
+    print(
+        f"  -> {statistics.median(r['seen'] / r['seconds'] for r in direct):.1f} files/s, "
+        f"{statistics.median(r['bytes_hashed'] / r['seconds'] for r in direct) / 1e6:.0f} MB/s"
+    )
+    dagster = runs(
+        f"first scan, {args.large} real-size JPEGs, as a Dagster run (execute_in_process)",
+        [
+            {"mode": "dagster", "home": home(f"l-dagster-{i}"), "root": large, "name": "b"}
+            for i in range(args.repeat)
+        ],
+    )
+    share = statistics.median(1 - r["scan_seconds"] / r["seconds"] for r in dagster)
+    print(f"  -> time in Dagster (run wall time minus scan function): {100 * share:.1f}%")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from media_pipeline.cli.main import main
+
+main()

@@ -1,0 +1,120 @@
+"""SQLAlchemy Core tables of the catalog. Alembic migrations (catalog/migrations) create them.
+
+Paths are stored relative to their library's root (`rel_path`, with `dir` its parent folder) so a
+library folder can be moved or mounted elsewhere without rewriting rows, and so the scanner can
+compare one folder at a time through an index instead of loading the whole library.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+libraries = Table(
+    "libraries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("root", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_scan_at", DateTime),
+)
+
+media_files = Table(
+    "media_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("library_id", Integer, ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
+    Column("rel_path", Text, nullable=False),
+    Column("dir", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("status", String(16), nullable=False, default="present"),
+    Column("missing_since", DateTime),
+    Column("first_seen", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("metadata_version", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("mime", String(64)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("orientation", Integer),
+    Column("taken_at", DateTime),
+    Column("time_zone", String(64)),
+    Column("taken_at_utc", DateTime),
+    Column("taken_at_source", String(40)),
+    Column("make", String(200)),
+    Column("model", String(200)),
+    Column("lens_model", String(200)),
+    Column("exposure_time", String(32)),
+    Column("f_number", Float),
+    Column("iso", Integer),
+    Column("focal_length", Float),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("city", String(200)),
+    Column("country", String(200)),
+    Column("duration", Float),
+    UniqueConstraint("library_id", "rel_path", name="uq_media_files_library_path"),
+    Index("ix_media_files_library_dir", "library_id", "dir"),
+    Index("ix_media_files_content_hash", "content_hash"),
+    Index("ix_media_files_taken_at_utc", "taken_at_utc"),
+)
+
+processing_errors = Table(
+    "processing_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("library_id", Integer, ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
+    Column("rel_path", Text, nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("first_seen", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    # The file's (size, mtime) when it failed: an unchanged file is not retried on every scan.
+    Column("size", BigInteger),
+    Column("mtime_ns", BigInteger),
+    UniqueConstraint("library_id", "rel_path", "stage", name="uq_processing_errors_file_stage"),
+)
+
+# Columns of media_files that metadata extraction fills (the `info --json` fields it owns).
+METADATA_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "mime",
+    "width",
+    "height",
+    "orientation",
+    "taken_at",
+    "time_zone",
+    "taken_at_utc",
+    "taken_at_source",
+    "make",
+    "model",
+    "lens_model",
+    "exposure_time",
+    "f_number",
+    "iso",
+    "focal_length",
+    "latitude",
+    "longitude",
+    "city",
+    "country",
+    "duration",
+)

@@ -1,0 +1,455 @@
+"""Reads and writes of the catalog, shared by the Dagster assets and the CLI.
+
+No Dagster here: the resource in `catalog/resource.py` only decides which URL to open.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, and_, create_engine, event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from media_pipeline.catalog.schema import (
+    METADATA_COLUMNS,
+    libraries,
+    media_files,
+    processing_errors,
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every timestamp column holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Library:
+    id: int
+    name: str
+    root: str
+
+    def absolute(self, rel_path: str) -> str:
+        return os.path.join(self.root, rel_path)
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """What the scanner needs of a catalogued file to decide whether to look at it again."""
+
+    id: int
+    rel_path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    status: str
+    metadata_version: int
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """What a scan learned of one file: the row it writes."""
+
+    rel_path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    metadata_version: int
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """One file that failed one stage, for the errors ledger."""
+
+    rel_path: str
+    stage: str
+    error: str
+    size: int | None = None
+    mtime_ns: int | None = None
+
+
+# Columns an upsert refreshes besides the metadata (id, first_seen and dir are kept).
+_VERSION_COLUMNS = (
+    "size",
+    "mtime_ns",
+    "content_hash",
+    "metadata_version",
+    "status",
+    "missing_since",
+    "updated_at",
+)
+
+_KNOWN_COLUMNS = (
+    media_files.c.id,
+    media_files.c.rel_path,
+    media_files.c.size,
+    media_files.c.mtime_ns,
+    media_files.c.content_hash,
+    media_files.c.status,
+    media_files.c.metadata_version,
+)
+
+
+class Catalog:
+    """One catalog database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to Alembic's head; safe when several processes start at once."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self._migration_lock(), self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- libraries --------------------------------------------------------------------------
+
+    def add_library(self, name: str, root: str) -> Library:
+        """Register a folder; re-adding the same name and folder is a no-op."""
+        root = os.path.abspath(root)
+        existing = self.library(name)
+        if existing is not None:
+            if existing.root != root:
+                raise ValueError(
+                    f"library {name!r} already exists with folder {existing.root}; "
+                    "choose another name"
+                )
+            return existing
+        for other in self.libraries():
+            if other.root == root:
+                raise ValueError(f"folder {root} is already library {other.name!r}")
+        with self.engine.begin() as conn:
+            conn.execute(libraries.insert().values(name=name, root=root, created_at=utcnow()))
+        added = self.library(name)
+        assert added is not None
+        return added
+
+    def libraries(self) -> list[Library]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(libraries.c.id, libraries.c.name, libraries.c.root).order_by(
+                    libraries.c.name
+                )
+            )
+            return [Library(*row) for row in rows]
+
+    def library(self, name: str) -> Library | None:
+        return next((lib for lib in self.libraries() if lib.name == name), None)
+
+    def locate(self, path: str) -> tuple[Library, str] | None:
+        """The library holding an absolute path, and the path relative to its root."""
+        path = os.path.abspath(path)
+        best: tuple[Library, str] | None = None
+        for lib in self.libraries():
+            if path == lib.root or path.startswith(lib.root.rstrip(os.sep) + os.sep):
+                rel = os.path.relpath(path, lib.root)
+                if best is None or len(lib.root) > len(best[0].root):
+                    best = (lib, rel)
+        return best
+
+    def touch_library_scanned(self, library_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(libraries).where(libraries.c.id == library_id).values(last_scan_at=utcnow())
+            )
+
+    # -- what the scanner compares against ----------------------------------------------------
+
+    def files_in_dir(self, library_id: int, directory: str) -> dict[str, KnownFile]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*_KNOWN_COLUMNS).where(
+                    media_files.c.library_id == library_id, media_files.c.dir == directory
+                )
+            )
+            return {row.rel_path: KnownFile(*row) for row in rows}
+
+    def present_dirs(self, library_id: int) -> set[str]:
+        """Folders that hold present files (far fewer than files, so a set is fine)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(media_files.c.dir)
+                .where(media_files.c.library_id == library_id, media_files.c.status == "present")
+                .distinct()
+            )
+            return {row[0] for row in rows}
+
+    def files_with_hash(self, library_id: int, content_hash: str) -> list[KnownFile]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*_KNOWN_COLUMNS).where(
+                    media_files.c.library_id == library_id,
+                    media_files.c.content_hash == content_hash,
+                )
+            )
+            return [KnownFile(*row) for row in rows]
+
+    def unresolved_failures(self, library_id: int, stage: str) -> dict[str, tuple[int, int]]:
+        """rel_path -> (size, mtime_ns) of files that failed `stage` and have not changed since."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    processing_errors.c.rel_path,
+                    processing_errors.c.size,
+                    processing_errors.c.mtime_ns,
+                ).where(
+                    processing_errors.c.library_id == library_id,
+                    processing_errors.c.stage == stage,
+                    processing_errors.c.resolved_at.is_(None),
+                )
+            )
+            return {row.rel_path: (row.size, row.mtime_ns) for row in rows}
+
+    # -- writes -------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[CatalogWriter]:
+        """One committed batch: everything inside lands together or not at all."""
+        with self.engine.begin() as conn:
+            yield CatalogWriter(conn)
+
+    # -- what users query -----------------------------------------------------------------------
+
+    def file_record(self, library: Library, rel_path: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(media_files).where(
+                        media_files.c.library_id == library.id, media_files.c.rel_path == rel_path
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row is not None else None
+
+    def errors(self, include_resolved: bool = False) -> list[dict[str, Any]]:
+        query = (
+            select(processing_errors, libraries.c.name.label("library"), libraries.c.root)
+            .join(libraries, libraries.c.id == processing_errors.c.library_id)
+            .order_by(processing_errors.c.last_seen.desc(), processing_errors.c.rel_path)
+        )
+        if not include_resolved:
+            query = query.where(processing_errors.c.resolved_at.is_(None))
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def library_counts(self) -> dict[int, dict[str, int]]:
+        """Per library: present and missing files, unresolved errors."""
+        counts: dict[int, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for library_id, status, n in conn.execute(
+                select(media_files.c.library_id, media_files.c.status, func.count()).group_by(
+                    media_files.c.library_id, media_files.c.status
+                )
+            ):
+                counts.setdefault(library_id, {})[status] = n
+            for library_id, n in conn.execute(
+                select(processing_errors.c.library_id, func.count())
+                .where(processing_errors.c.resolved_at.is_(None))
+                .group_by(processing_errors.c.library_id)
+            ):
+                counts.setdefault(library_id, {})["errors"] = n
+        return counts
+
+    def count_files(self, library_id: int | None = None, status: str | None = None) -> int:
+        query = select(func.count()).select_from(media_files)
+        if library_id is not None:
+            query = query.where(media_files.c.library_id == library_id)
+        if status is not None:
+            query = query.where(media_files.c.status == status)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+
+class CatalogWriter:
+    """Writes inside one transaction (see Catalog.transaction)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        dialect = conn.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def upsert_files(self, library_id: int, files: Sequence[FileVersion]) -> None:
+        """Insert or refresh files in place, in one statement; idempotent, so concurrent scans
+        cannot duplicate a row."""
+        if not files:
+            return
+        now = utcnow()
+        rows = [
+            {
+                **{name: version.metadata.get(name) for name in METADATA_COLUMNS},
+                "library_id": library_id,
+                "rel_path": version.rel_path,
+                "dir": os.path.dirname(version.rel_path),
+                "size": version.size,
+                "mtime_ns": version.mtime_ns,
+                "content_hash": version.content_hash,
+                "metadata_version": version.metadata_version,
+                "status": "present",
+                "missing_since": None,
+                "first_seen": now,
+                "updated_at": now,
+            }
+            for version in files
+        ]
+        statement = self._insert(media_files)
+        refreshed = [*METADATA_COLUMNS, *_VERSION_COLUMNS]
+        statement = statement.on_conflict_do_update(
+            index_elements=["library_id", "rel_path"],
+            set_={name: statement.excluded[name] for name in refreshed},
+        )
+        self.conn.execute(statement, rows)
+
+    def move_file(self, file_id: int, rel_path: str, *, size: int, mtime_ns: int) -> None:
+        """Give an existing row (and everything derived from it) its new path."""
+        self.conn.execute(
+            update(media_files)
+            .where(media_files.c.id == file_id)
+            .values(
+                rel_path=rel_path,
+                dir=os.path.dirname(rel_path),
+                size=size,
+                mtime_ns=mtime_ns,
+                status="present",
+                missing_since=None,
+                updated_at=utcnow(),
+            )
+        )
+
+    def mark_missing(self, file_ids: Iterable[int]) -> int:
+        ids = list(file_ids)
+        if not ids:
+            return 0
+        result = self.conn.execute(
+            update(media_files)
+            .where(media_files.c.id.in_(ids), media_files.c.status == "present")
+            .values(status="missing", missing_since=utcnow())
+        )
+        return result.rowcount
+
+    def mark_dir_missing(self, library_id: int, directory: str) -> list[int]:
+        """Mark every present file of a vanished folder missing; returns their ids."""
+        condition = and_(
+            media_files.c.library_id == library_id,
+            media_files.c.dir == directory,
+            media_files.c.status == "present",
+        )
+        ids = [row[0] for row in self.conn.execute(select(media_files.c.id).where(condition))]
+        self.mark_missing(ids)
+        return ids
+
+    def record_errors(self, library_id: int, failures: Sequence[FileFailure]) -> None:
+        """Add failures to the ledger; a file failing again counts one more attempt."""
+        if not failures:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "library_id": library_id,
+                "rel_path": failure.rel_path,
+                "stage": failure.stage,
+                "error": failure.error,
+                "attempts": 1,
+                "first_seen": now,
+                "last_seen": now,
+                "resolved_at": None,
+                "size": failure.size,
+                "mtime_ns": failure.mtime_ns,
+            }
+            for failure in failures
+        ]
+        statement = self._insert(processing_errors)
+        statement = statement.on_conflict_do_update(
+            index_elements=["library_id", "rel_path", "stage"],
+            set_={
+                "attempts": processing_errors.c.attempts + 1,
+                **{
+                    name: statement.excluded[name]
+                    for name in ("error", "last_seen", "resolved_at", "size", "mtime_ns")
+                },
+            },
+        )
+        self.conn.execute(statement, rows)
+
+    def resolve_errors(self, library_id: int, stage: str, rel_paths: Sequence[str]) -> None:
+        if not rel_paths:
+            return
+        self.conn.execute(
+            update(processing_errors)
+            .where(
+                processing_errors.c.library_id == library_id,
+                processing_errors.c.stage == stage,
+                processing_errors.c.rel_path.in_(list(rel_paths)),
+                processing_errors.c.resolved_at.is_(None),
+            )
+            .values(resolved_at=utcnow())
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the UI and CLI read while a scan writes; busy_timeout rides out short locks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+_catalogs: dict[str, Catalog] = {}
+_catalogs_lock = threading.Lock()
+
+
+def open_catalog(url: str) -> Catalog:
+    """The catalog at `url`, migrated to the current schema; one engine per URL per process."""
+    with _catalogs_lock:
+        catalog = _catalogs.get(url)
+        if catalog is None:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url)
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
+            catalog = Catalog(engine)
+            catalog.migrate()
+            _catalogs[url] = catalog
+        return catalog

@@ -1,0 +1,167 @@
+"""`media-pipeline`: register libraries, run the pipeline through Dagster, query the catalog.
+
+The command-line contract lives in shared/DESIGN.md; keep it stable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from media_pipeline import settings
+from media_pipeline.catalog.info import file_info
+from media_pipeline.catalog.store import Catalog, open_catalog
+from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.cli.run import run
+
+
+def catalog() -> Catalog:
+    return open_catalog(settings.database_url())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Background processing for a self-hosted photo and video library, on Dagster."""
+
+
+@cli.group()
+def library() -> None:
+    """Register and list library folders."""
+
+
+@library.command("add")
+@click.argument("name")
+@click.argument("path", type=click.Path(file_okay=False, dir_okay=True, exists=True))
+def library_add(name: str, path: str) -> None:
+    """Register the folder PATH as library NAME (a Dagster partition)."""
+    from media_pipeline.jobs.instance import get_instance
+    from media_pipeline.jobs.partitions import sync_library_partitions
+
+    store = catalog()
+    try:
+        added = store.add_library(name, os.path.realpath(path))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    sync_library_partitions(get_instance(), [lib.name for lib in store.libraries()])
+    console.print(f"library [bold]{added.name}[/bold] → {added.root}")
+
+
+@library.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def library_list(as_json: bool) -> None:
+    """Registered libraries with their file counts."""
+    store = catalog()
+    counts = store.library_counts()
+    rows = [
+        {
+            "name": lib.name,
+            "path": lib.root,
+            "files": counts.get(lib.id, {}).get("present", 0),
+            "missing": counts.get(lib.id, {}).get("missing", 0),
+            "errors": counts.get(lib.id, {}).get("errors", 0),
+        }
+        for lib in store.libraries()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Libraries",
+        ["name", "path", "files", "missing", "errors"],
+        [list(row.values()) for row in rows],
+    )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--recent", default=10, show_default=True, help="How many finished runs to show.")
+def status(as_json: bool, recent: int) -> None:
+    """Runs from Dagster's run storage: running (with progress), queued, failed, recent."""
+    from media_pipeline.jobs.instance import get_instance
+    from media_pipeline.jobs.runs import run_summary
+
+    summary = run_summary(get_instance(), recent=recent)
+    if as_json:
+        print_json(summary)
+        return
+    for section, runs in summary.items():
+        rows = []
+        for run_info in runs:
+            progress = run_info.get("progress")
+            detail = run_info.get("error") or ""
+            if progress:
+                detail = (
+                    f"{progress['processed']}/{progress['total']} files, "
+                    f"{progress['rate']:.1f}/s, ETA {progress['eta_seconds'] or '?'} s"
+                )
+            rows.append(
+                [
+                    run_info["run_id"][:8],
+                    run_info["job"],
+                    run_info["library"],
+                    run_info["trigger"],
+                    run_info["status"],
+                    run_info["started_at"] or run_info["created_at"],
+                    detail[:100],
+                ]
+            )
+        print_table(
+            f"{section} ({len(runs)})",
+            ["run", "job", "library", "trigger", "status", "started", "detail"],
+            rows,
+        )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--all", "include_resolved", is_flag=True, help="Include resolved failures.")
+def errors(as_json: bool, include_resolved: bool) -> None:
+    """Per-file failures: path, stage, error, attempts."""
+    rows = [_error_row(row) for row in catalog().errors(include_resolved=include_resolved)]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Errors ({len(rows)})",
+        ["path", "stage", "error", "attempts", "last seen"],
+        [[r["path"], r["stage"], r["error"], r["attempts"], r["last_seen"]] for r in rows],
+    )
+
+
+def _error_row(row: dict[str, Any]) -> dict[str, Any]:
+    def stamp(value: Any) -> str | None:
+        return f"{value.isoformat()}Z" if value else None
+
+    return {
+        "path": os.path.join(row["root"], row["rel_path"]),
+        "library": row["library"],
+        "stage": row["stage"],
+        "error": row["error"],
+        "attempts": row["attempts"],
+        "first_seen": stamp(row["first_seen"]),
+        "last_seen": stamp(row["last_seen"]),
+        "resolved_at": stamp(row["resolved_at"]),
+    }
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def info(path: str, as_json: bool) -> None:
+    """One file's catalog record."""
+    record = file_info(catalog(), os.path.abspath(path))
+    if record is None:
+        raise click.ClickException(f"{path} is not in the catalog (is its library scanned?)")
+    if as_json:
+        print_json(record)
+        return
+    print_table(record["path"], ["field", "value"], [[k, v] for k, v in record.items()])
+
+
+cli.add_command(run)
+
+
+def main() -> None:
+    cli(prog_name="media-pipeline")

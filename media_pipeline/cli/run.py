@@ -1,0 +1,110 @@
+"""`media-pipeline run`: materialize through Dagster on the configured instance.
+
+The run executes in this process (no daemon needed) but is recorded in the instance's run
+storage like any other, so it shows in the UI's history; termination from the UI stops it.
+"""
+
+from __future__ import annotations
+
+import click
+import dagster as dg
+from dagster._core.utils import make_new_run_id
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from media_pipeline import settings
+from media_pipeline.catalog.store import open_catalog
+from media_pipeline.cli.output import console, errors
+from media_pipeline.jobs.progress import ProgressReport
+from media_pipeline.jobs.tags import library_run_tags
+
+
+def _selection(defs: dg.Definitions, job: dg.JobDefinition, select: str | None) -> list | None:
+    if not select:
+        return None
+    available = {key.to_user_string(): key for key in job.asset_layer.executable_asset_keys}
+    chosen = [name.strip() for name in select.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in available]
+    if unknown:
+        raise click.ClickException(
+            f"unknown asset(s) {', '.join(unknown)}; choose from {', '.join(sorted(available))}"
+        )
+    return [available[name] for name in chosen]
+
+
+@click.command()
+@click.option("--library", "library_name", help="Only this library (default: every library).")
+@click.option("--select", help="Comma-separated assets to materialize (default: all).")
+def run(library_name: str | None, select: str | None) -> None:
+    """Materialize the pipeline for each library; exits 0 when every run succeeds."""
+    from media_pipeline.definitions import defs
+    from media_pipeline.jobs.instance import get_instance
+    from media_pipeline.jobs.partitions import sync_library_partitions
+
+    store = open_catalog(settings.database_url())
+    libraries = store.libraries()
+    if library_name:
+        libraries = [lib for lib in libraries if lib.name == library_name]
+        if not libraries:
+            raise click.ClickException(f"no library named {library_name!r}; see `library list`")
+    if not libraries:
+        raise click.ClickException("no libraries yet: `media-pipeline library add NAME PATH`")
+    instance = get_instance()
+    sync_library_partitions(instance, [lib.name for lib in store.libraries()])
+    job = defs.resolve_job_def("library_pipeline")
+    selection = _selection(defs, job, select)
+    failed = [lib.name for lib in libraries if not _run_one(instance, job, lib.name, selection)]
+    if failed:
+        raise click.ClickException(f"run failed for {', '.join(failed)}; see `status`")
+
+
+def _run_one(
+    instance: dg.DagsterInstance, job: dg.JobDefinition, library: str, selection: list | None
+) -> bool:
+    from media_pipeline.jobs.runs import watch_run
+
+    run_id = make_new_run_id()
+    console.print(f"library [bold]{library}[/bold]: run {run_id} on {instance.root_directory}")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("starting", total=None, rate="")
+
+        def show(report: ProgressReport) -> None:
+            bar.update(
+                task,
+                description=report.task,
+                completed=report.done,
+                total=report.total,
+                rate=f"{report.rate:.1f} files/s",
+            )
+
+        try:
+            with watch_run(instance, run_id, on_progress=show):
+                result = job.execute_in_process(
+                    instance=instance,
+                    partition_key=library,
+                    run_id=run_id,
+                    tags=library_run_tags(library, "cli"),
+                    asset_selection=selection,
+                    raise_on_error=False,
+                )
+        except KeyboardInterrupt:
+            errors.print(f"run {run_id} interrupted; committed work is kept")
+            return False
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        counts = {
+            key: value.value
+            for key, value in materialization.metadata.items()
+            if key in {"new", "changed", "moved", "missing", "failed", "unchanged", "seconds"}
+        }
+        console.print(f"  {materialization.asset_key.to_user_string()}: {counts}")
+    status = instance.get_run_by_id(run_id)
+    if not result.success:
+        errors.print(f"run {run_id} ended {status.status.value if status else 'badly'}")
+    return result.success

@@ -1,0 +1,12 @@
+"""Run tags: the queue's per-library limit keys on SCAN; the CLI and UI filter on the others."""
+
+LIBRARY = "media_pipeline/library"
+TRIGGER = "media_pipeline/trigger"
+SCAN = "media_pipeline/scan"
+
+
+def library_run_tags(library: str, trigger: str, *, scan: bool = True) -> dict[str, str]:
+    tags = {LIBRARY: library, TRIGGER: trigger}
+    if scan:
+        tags[SCAN] = library
+    return tags

@@ -1,0 +1,19 @@
+"""The one exception metadata extraction raises for files it cannot catalogue."""
+
+
+class MediaError(Exception):
+    """A file that cannot be catalogued; ``str(e)`` is a clear message for the user.
+
+    Raised for bad *content* (corrupt, truncated, unsupported, too large). Failures to
+    *read* the file (permission denied, vanished) stay ``OSError`` so the caller can tell
+    the two apart.
+    """
+
+
+def is_io_error(error: BaseException) -> bool:
+    """Whether an exception is the operating system failing to read a file.
+
+    Decoders (Pillow, FFmpeg, LibRaw) also raise OSError subclasses for bad data, but
+    without a POSIX errno; FFmpeg's own error codes are huge negative-tag numbers.
+    """
+    return isinstance(error, OSError) and isinstance(error.errno, int) and 0 < error.errno < 4096

@@ -1,0 +1,1 @@
+"""Finding files: the folder walk, content hashing and the incremental scan of a library."""

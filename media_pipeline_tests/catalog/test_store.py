@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from media_pipeline import settings
+from media_pipeline.catalog.store import FileFailure, FileVersion, open_catalog
+
+
+@pytest.fixture
+def catalog(home: Path):
+    return open_catalog(settings.database_url())
+
+
+def test_migrations_create_the_schema(catalog) -> None:
+    tables = set(inspect(catalog.engine).get_table_names())
+    assert {
+        "libraries",
+        "media_files",
+        "processing_errors",
+        "media_pipeline_schema_version",
+    } <= tables
+    catalog.migrate()  # a second run is a no-op
+
+
+def test_libraries_are_unique_by_name_and_folder(catalog, tmp_path: Path) -> None:
+    first = catalog.add_library("photos", str(tmp_path))
+    assert catalog.add_library("photos", str(tmp_path)) == first
+    with pytest.raises(ValueError, match="already exists"):
+        catalog.add_library("photos", str(tmp_path / "elsewhere"))
+    with pytest.raises(ValueError, match="already library 'photos'"):
+        catalog.add_library("other", str(tmp_path))
+
+
+def test_locate_prefers_the_innermost_library(catalog, tmp_path: Path) -> None:
+    (tmp_path / "inner").mkdir()
+    catalog.add_library("outer", str(tmp_path))
+    catalog.add_library("inner", str(tmp_path / "inner"))
+    library, rel = catalog.locate(str(tmp_path / "inner" / "a" / "b.jpg"))
+    assert (library.name, rel) == ("inner", "a/b.jpg")
+    assert catalog.locate(str(tmp_path.parent / "x.jpg")) is None
+    assert catalog.locate(str(tmp_path) + "-sibling/x.jpg") is None
+
+
+def test_upsert_is_idempotent_and_errors_count_attempts(catalog, tmp_path: Path) -> None:
+    library = catalog.add_library("photos", str(tmp_path))
+    for mtime in (1, 2):
+        with catalog.transaction() as writer:
+            version = FileVersion("a/b.jpg", 10, mtime, "ab" * 16, 1, {"kind": "image", "width": 3})
+            writer.upsert_files(library.id, [version])
+            writer.record_errors(
+                library.id, [FileFailure("bad.jpg", "scan", f"broken {mtime}", size=1)]
+            )
+    known = catalog.files_in_dir(library.id, "a")
+    assert list(known) == ["a/b.jpg"] and known["a/b.jpg"].mtime_ns == 2
+    assert catalog.file_record(library, "a/b.jpg")["id"] == known["a/b.jpg"].id
+    [error] = catalog.errors()
+    assert (error["error"], error["attempts"]) == ("broken 2", 2)
+    with catalog.transaction() as writer:
+        writer.resolve_errors(library.id, "scan", ["bad.jpg"])
+    assert catalog.errors() == []
+    assert len(catalog.errors(include_resolved=True)) == 1

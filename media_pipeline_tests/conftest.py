@@ -1,0 +1,52 @@
+"""Shared fixtures: an isolated MEDIA_PIPELINE_HOME/DAGSTER_HOME per test and the real corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from media_pipeline_tests.postgres import postgres_database  # noqa: F401  (a fixture)
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+IMMICH = CORPUS / "immich-test-assets"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not IMMICH.is_dir():
+        pytest.fail(f"the shared corpus is missing: expected {IMMICH}")
+    return CORPUS
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh MEDIA_PIPELINE_HOME (catalog, Dagster home) that only this test sees."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MEDIA_PIPELINE_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    monkeypatch.delenv("MEDIA_PIPELINE_DATABASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture
+def immich_library(tmp_path: Path, corpus: Path) -> Path:
+    """A copy of the Immich test assets: tests may add, change and delete files freely."""
+    root = tmp_path / "photos"
+    shutil.copytree(IMMICH, root, ignore=shutil.ignore_patterns("README.md"))
+    for path in root.rglob("*"):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return root
+
+
+@pytest.fixture
+def instance(home: Path) -> Iterator:
+    """The Dagster instance the CLI uses for this home (SQLite storage under DAGSTER_HOME)."""
+    from media_pipeline.jobs.instance import get_instance
+
+    with get_instance() as dagster_instance:
+        yield dagster_instance

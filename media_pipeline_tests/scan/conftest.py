@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from media_pipeline import settings
+from media_pipeline.catalog.store import Catalog, Library, open_catalog
+from media_pipeline.scan.scanner import ScanCounts, ScanSettings, scan_library
+
+
+class LibraryUnderTest:
+    def __init__(self, catalog: Catalog, library: Library) -> None:
+        self.catalog = catalog
+        self.library = library
+        self.root = Path(library.root)
+
+    def scan(self, **overrides) -> ScanCounts:
+        return scan_library(self.catalog, self.library, ScanSettings(**overrides))
+
+    def rows(self) -> dict[str, tuple[int, str]]:
+        """rel_path -> (id, status) of every catalogued file."""
+        with self.catalog.engine.connect() as conn:
+            from sqlalchemy import select
+
+            from media_pipeline.catalog.schema import media_files
+
+            result = conn.execute(
+                select(media_files.c.rel_path, media_files.c.id, media_files.c.status).where(
+                    media_files.c.library_id == self.library.id
+                )
+            )
+            return {path: (file_id, status) for path, file_id, status in result}
+
+    def errors(self) -> dict[str, str]:
+        return {row["rel_path"]: row["error"] for row in self.catalog.errors()}
+
+
+@pytest.fixture
+def library(home: Path, tmp_path: Path) -> LibraryUnderTest:
+    root = tmp_path / "library"
+    root.mkdir()
+    catalog = open_catalog(settings.database_url())
+    return LibraryUnderTest(catalog, catalog.add_library("test", str(root)))
