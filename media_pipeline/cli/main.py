@@ -87,6 +87,9 @@ def status(as_json: bool, recent: int) -> None:
         print_json(summary)
         return
     for section, runs in summary.items():
+        if not runs:
+            console.print(f"[bold]{section}[/bold]: none")
+            continue
         rows = []
         for run_info in runs:
             progress = run_info.get("progress")

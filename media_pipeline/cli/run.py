@@ -31,6 +31,9 @@ def _selection(defs: dg.Definitions, job: dg.JobDefinition, select: str | None) 
     return [available[name] for name in chosen]
 
 
+SUMMARY_COUNTS = ("new", "changed", "moved", "unchanged", "missing", "failed", "failed_unchanged")
+
+
 @click.command()
 @click.option("--library", "library_name", help="Only this library (default: every library).")
 @click.option("--select", help="Comma-separated assets to materialize (default: all).")
@@ -55,6 +58,19 @@ def run(library_name: str | None, select: str | None) -> None:
     failed = [lib.name for lib in libraries if not _run_one(instance, job, lib.name, selection)]
     if failed:
         raise click.ClickException(f"run failed for {', '.join(failed)}; see `status`")
+
+
+def _summary(materialization: dg.AssetMaterialization) -> str:
+    """The counts of a materialization's metadata, as a sentence."""
+    parts = [
+        f"{value.value} {key}"
+        for key, value in materialization.metadata.items()
+        if isinstance(value, dg.IntMetadataValue) and key in SUMMARY_COUNTS
+    ]
+    seconds = materialization.metadata.get("seconds")
+    if seconds is not None:
+        parts.append(f"in {seconds.value:.1f} s")
+    return ", ".join(parts)
 
 
 def _run_one(
@@ -86,6 +102,8 @@ def _run_one(
         try:
             with watch_run(instance, run_id, on_progress=show):
                 result = job.execute_in_process(
+                    # The run's full log is in the UI; the terminal shows progress and warnings.
+                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                     instance=instance,
                     partition_key=library,
                     run_id=run_id,
@@ -98,12 +116,8 @@ def _run_one(
             return False
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
-        counts = {
-            key: value.value
-            for key, value in materialization.metadata.items()
-            if key in {"new", "changed", "moved", "missing", "failed", "unchanged", "seconds"}
-        }
-        console.print(f"  {materialization.asset_key.to_user_string()}: {counts}")
+        asset = materialization.asset_key.to_user_string()
+        console.print(f"  {asset}: {_summary(materialization)}")
     status = instance.get_run_by_id(run_id)
     if not result.success:
         errors.print(f"run {run_id} ended {status.status.value if status else 'badly'}")

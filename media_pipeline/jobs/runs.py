@@ -49,21 +49,25 @@ def watch_run(
     termination requested from the UI or API (which marks the run CANCELING) by interrupting
     the run as Ctrl-C would, so steps stop and keep what they committed."""
     stop = threading.Event()
+    cursor: str | None = None
+
+    def read_progress() -> None:
+        nonlocal cursor
+        connection = instance.get_records_for_run(run_id, cursor=cursor)
+        cursor = connection.cursor
+        for record in connection.records:
+            report = parse_progress(record.event_log_entry.user_message)
+            if report is not None and on_progress is not None:
+                on_progress(report)
 
     def poll() -> None:
-        cursor = None
         interrupted = False
         while not stop.wait(interval):
-            if instance.get_run_by_id(run_id) is None:
-                continue
-            connection = instance.get_records_for_run(run_id, cursor=cursor)
-            cursor = connection.cursor
-            for record in connection.records:
-                report = parse_progress(record.event_log_entry.user_message)
-                if report is not None and on_progress is not None:
-                    on_progress(report)
             run = instance.get_run_by_id(run_id)
-            if not interrupted and run is not None and run.status == DagsterRunStatus.CANCELING:
+            if run is None:
+                continue
+            read_progress()
+            if not interrupted and run.status == DagsterRunStatus.CANCELING:
                 interrupted = True
                 _thread.interrupt_main()
 
@@ -74,6 +78,8 @@ def watch_run(
     finally:
         stop.set()
         thread.join()
+        if instance.get_run_by_id(run_id) is not None:
+            read_progress()  # the last lines, written after the previous poll
 
 
 def _iso(timestamp: float | None) -> str | None:
