@@ -2,17 +2,31 @@
 
 import dagster as dg
 
+from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.pipeline import library_pipeline
+from media_pipeline.maintenance.jobs import (
+    backup_catalog_job,
+    delete_missing_photos,
+    nightly_backup,
+)
+from media_pipeline.paths import MediaPaths
+from media_pipeline.pipeline import collection_pipeline, follow_scans, library_pipeline
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.scan.jobs import scan_job
 from media_pipeline.scan.schedules import nightly_library_scan, periodic_library_scan
 from media_pipeline.scan.sensors import library_change_sensor
+from media_pipeline.thumbnails.assets import thumbnails
 
 defs = dg.Definitions(
-    assets=[media_catalog],
-    jobs=[library_pipeline, scan_job],
-    sensors=[library_change_sensor],
-    schedules=[nightly_library_scan, periodic_library_scan],
-    resources={"catalog": CatalogResource()},
+    assets=[media_catalog, thumbnails, auto_albums, auto_album_titles],
+    jobs=[
+        library_pipeline,
+        collection_pipeline,
+        scan_job,
+        delete_missing_photos,
+        backup_catalog_job,
+    ],
+    sensors=[library_change_sensor, follow_scans],
+    schedules=[nightly_library_scan, periodic_library_scan, nightly_backup],
+    resources={"catalog": CatalogResource(), "paths": MediaPaths()},
 )

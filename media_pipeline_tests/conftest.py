@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from media_pipeline_tests.cli_runner import MediaPipeline
 from media_pipeline_tests.postgres import postgres_database  # noqa: F401  (a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,12 @@ def immich_library(tmp_path: Path, corpus: Path) -> Path:
     for path in root.rglob("*"):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return root
+
+
+@pytest.fixture
+def mp(home: Path) -> MediaPipeline:
+    """The `media-pipeline` command, run in this process against this test's home."""
+    return MediaPipeline()
 
 
 @pytest.fixture

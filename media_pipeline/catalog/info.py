@@ -5,16 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from media_pipeline import settings
+from media_pipeline.catalog.albums import albums_of_file
 from media_pipeline.catalog.schema import METADATA_COLUMNS
 from media_pipeline.catalog.store import Catalog
+from media_pipeline.catalog.thumbnails import derivatives_of
 
 
-def _derived() -> dict[str, Any]:
-    """Filled by the derived assets (thumbnails, faces, albums) once they have run for the file."""
-    return {"preview_path": None, "thumbnail_path": None, "faces": [], "albums": []}
+def _derived(catalog: Catalog, file_id: int, content_hash: str) -> dict[str, Any]:
+    """What the derived assets made of the file; empty until they have run for it."""
+    made = derivatives_of(catalog, content_hash)
+    home = settings.media_home()
+    return {
+        "preview_path": str(home / made["preview_path"]) if made else None,
+        "thumbnail_path": str(home / made["thumbnail_path"]) if made else None,
+        "faces": [],
+        "albums": albums_of_file(catalog, file_id),
+    }
 
 
-def _local(value: datetime | None) -> str | None:
+def local_time(value: datetime | None) -> str | None:
     """ISO 8601 without offset; milliseconds only when the camera recorded sub-seconds."""
     if value is None:
         return None
@@ -22,7 +32,7 @@ def _local(value: datetime | None) -> str | None:
 
 
 def _utc(value: datetime | None) -> str | None:
-    return f"{_local(value)}Z" if value else None
+    return f"{local_time(value)}Z" if value else None
 
 
 def file_info(catalog: Catalog, path: str) -> dict[str, Any] | None:
@@ -40,9 +50,9 @@ def file_info(catalog: Catalog, path: str) -> dict[str, Any] | None:
         "content_hash": row["content_hash"],
     }
     info.update({name: row[name] for name in METADATA_COLUMNS})
-    info["taken_at"] = _local(row["taken_at"])
+    info["taken_at"] = local_time(row["taken_at"])
     info["taken_at_utc"] = _utc(row["taken_at_utc"])
     info["status"] = row["status"]
     info["missing_since"] = _utc(row["missing_since"])
-    info.update(_derived())
+    info.update(_derived(catalog, row["id"], row["content_hash"]))
     return info

@@ -24,6 +24,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Alembic's record of the schema version. Dagster's own PostgreSQL storage keeps its state in
+# `alembic_version`: the catalog may share that database, so it keeps its own.
+VERSION_TABLE = "media_pipeline_schema_version"
+
 libraries = Table(
     "libraries",
     metadata,
@@ -92,6 +96,47 @@ processing_errors = Table(
     Column("size", BigInteger),
     Column("mtime_ns", BigInteger),
     UniqueConstraint("library_id", "rel_path", "stage", name="uq_processing_errors_file_stage"),
+)
+
+# Derivatives are content-addressed: one row per content hash, shared by every copy of the
+# file and kept when the file moves, so neither is ever rendered again.
+thumbnails = Table(
+    "thumbnails",
+    metadata,
+    Column("content_hash", String(32), primary_key=True),
+    Column("settings", String(64), nullable=False),
+    Column("preview_path", Text, nullable=False),
+    Column("preview_width", Integer, nullable=False),
+    Column("preview_height", Integer, nullable=False),
+    Column("preview_bytes", Integer, nullable=False),
+    Column("thumbnail_path", Text, nullable=False),
+    Column("thumbnail_width", Integer, nullable=False),
+    Column("thumbnail_height", Integer, nullable=False),
+    Column("thumbnail_bytes", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Auto-albums (events), rebuilt by `auto_albums`; ids survive re-runs (albums/identity.py).
+albums = Table(
+    "albums",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", Text),
+    Column("place", Text),
+    Column("start_at", DateTime, nullable=False),
+    Column("end_at", DateTime, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("cover_file_id", Integer, ForeignKey("media_files.id", ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+album_files = Table(
+    "album_files",
+    metadata,
+    Column("album_id", String(32), ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True),
+    Column("file_id", Integer, ForeignKey("media_files.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_album_files_file", "file_id"),
 )
 
 # Columns of media_files that metadata extraction fills (the `info --json` fields it owns).

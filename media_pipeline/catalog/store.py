@@ -271,6 +271,34 @@ class Catalog:
         with self.engine.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
+    def clear_errors(self) -> int:
+        """Mark every unresolved failure resolved (they stay listed with `errors --all`)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(processing_errors)
+                .where(processing_errors.c.resolved_at.is_(None))
+                .values(resolved_at=utcnow())
+            )
+            return result.rowcount
+
+    def retry_errors(self) -> list[str]:
+        """Forget the (size, mtime) that keeps unchanged failed files from being retried; returns
+        the libraries that have failures, for the caller to run again."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(processing_errors)
+                .where(processing_errors.c.resolved_at.is_(None))
+                .values(size=None, mtime_ns=None)
+            )
+            rows = conn.execute(
+                select(libraries.c.name)
+                .join(processing_errors, processing_errors.c.library_id == libraries.c.id)
+                .where(processing_errors.c.resolved_at.is_(None))
+                .distinct()
+                .order_by(libraries.c.name)
+            )
+            return [row[0] for row in rows]
+
     def library_counts(self) -> dict[int, dict[str, int]]:
         """Per library: present and missing files, unresolved errors."""
         counts: dict[int, dict[str, int]] = {}
@@ -289,6 +317,12 @@ class Catalog:
                 counts.setdefault(library_id, {})["errors"] = n
         return counts
 
+    def content_hash_of(self, file_id: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(media_files.c.content_hash).where(media_files.c.id == file_id)
+            ).scalar()
+
     def count_files(self, library_id: int | None = None, status: str | None = None) -> int:
         query = select(func.count()).select_from(media_files)
         if library_id is not None:
@@ -305,7 +339,8 @@ class CatalogWriter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         dialect = conn.dialect.name
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # INSERT … ON CONFLICT, in the dialect's own spelling (SQLite and PostgreSQL agree).
+        self.insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
     def upsert_files(self, library_id: int, files: Sequence[FileVersion]) -> None:
         """Insert or refresh files in place, in one statement; idempotent, so concurrent scans
@@ -330,7 +365,7 @@ class CatalogWriter:
             }
             for version in files
         ]
-        statement = self._insert(media_files)
+        statement = self.insert(media_files)
         refreshed = [*METADATA_COLUMNS, *_VERSION_COLUMNS]
         statement = statement.on_conflict_do_update(
             index_elements=["library_id", "rel_path"],
@@ -396,7 +431,7 @@ class CatalogWriter:
             }
             for failure in failures
         ]
-        statement = self._insert(processing_errors)
+        statement = self.insert(processing_errors)
         statement = statement.on_conflict_do_update(
             index_elements=["library_id", "rel_path", "stage"],
             set_={

@@ -11,10 +11,10 @@ from typing import Any
 import click
 
 from media_pipeline import settings
-from media_pipeline.catalog.info import file_info
+from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
-from media_pipeline.cli.run import run
+from media_pipeline.cli.run import execute_job, run
 
 
 def catalog() -> Catalog:
@@ -120,8 +120,21 @@ def status(as_json: bool, recent: int) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--all", "include_resolved", is_flag=True, help="Include resolved failures.")
-def errors(as_json: bool, include_resolved: bool) -> None:
+@click.option("--clear", is_flag=True, help="Mark every failure resolved.")
+@click.option("--retry", is_flag=True, help="Process the failed files again, now.")
+@click.pass_context
+def errors(
+    ctx: click.Context, as_json: bool, include_resolved: bool, clear: bool, retry: bool
+) -> None:
     """Per-file failures: path, stage, error, attempts."""
+    if clear:
+        console.print(f"cleared {catalog().clear_errors()} failures")
+        return
+    if retry:
+        for name in catalog().retry_errors():
+            ctx.invoke(run, library_name=name, select=None)
+        console.print(f"{len(catalog().errors())} failures remain")
+        return
     rows = [_error_row(row) for row in catalog().errors(include_resolved=include_resolved)]
     if as_json:
         print_json(rows)
@@ -161,6 +174,84 @@ def info(path: str, as_json: bool) -> None:
         print_json(record)
         return
     print_table(record["path"], ["field", "value"], [[k, v] for k, v in record.items()])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def albums(as_json: bool) -> None:
+    """Auto-albums: id, title, start, end, place, count, cover, files."""
+    from media_pipeline.catalog.albums import list_albums
+
+    rows = [
+        {**album, "start": local_time(album["start"]), "end": local_time(album["end"])}
+        for album in list_albums(catalog())
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Albums ({len(rows)})",
+        ["title", "start", "end", "count", "id"],
+        [[r["title"], r["start"], r["end"], r["count"], r["id"]] for r in rows],
+    )
+
+
+@cli.command("purge-missing")
+@click.option("--grace-days", default=30, show_default=True, help="Missing for at least this.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
+def purge_missing_command(grace_days: int, dry_run: bool) -> None:
+    """Delete Missing Photos: purge rows and derivatives of long-missing files (a Dagster run)."""
+    from media_pipeline.definitions import defs
+    from media_pipeline.jobs.instance import get_instance
+
+    config = {
+        "ops": {"purge_missing_files": {"config": {"grace_days": grace_days, "dry_run": dry_run}}}
+    }
+    result = execute_job(
+        get_instance(), defs.resolve_job_def("delete_missing_photos"), run_config=config
+    )
+    if result is None or not result.success:
+        raise click.ClickException("purge failed; see `status`")
+    console.print(_op_metadata(result, "purge_missing_files"))
+
+
+@cli.command()
+def backup() -> None:
+    """Back the catalog up now into MEDIA_PIPELINE_HOME/backups (a Dagster run)."""
+    from media_pipeline.definitions import defs
+    from media_pipeline.jobs.instance import get_instance
+
+    result = execute_job(get_instance(), defs.resolve_job_def("backup_catalog_job"))
+    if result is None or not result.success:
+        raise click.ClickException("backup failed; see `status`")
+    console.print(_op_metadata(result, "backup_catalog_op"))
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(backup_file: str, yes: bool) -> None:
+    """Replace the catalog with a backup (stop the daemon and running scans first)."""
+    from pathlib import Path
+
+    from media_pipeline.maintenance.backup import restore_catalog
+
+    store = catalog()
+    if not yes:
+        click.confirm(f"Replace the catalog at {store.url} with {backup_file}?", abort=True)
+    try:
+        restore_catalog(store, Path(backup_file))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"restored {backup_file} into {store.url}")
+
+
+def _op_metadata(result: Any, op_name: str) -> dict[str, Any]:
+    """The metadata an op attached to its output, as plain values."""
+    for event in result.events_for_node(op_name):
+        if event.is_successful_output:
+            return {k: v.value for k, v in event.step_output_data.metadata.items() if k != "paths"}
+    return {}
 
 
 cli.add_command(run)

@@ -15,30 +15,56 @@ from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.cli.output import console, errors
 from media_pipeline.jobs.progress import ProgressReport
-from media_pipeline.jobs.tags import library_run_tags
+from media_pipeline.jobs.tags import TRIGGER, library_run_tags
 
 
-def _selection(defs: dg.Definitions, job: dg.JobDefinition, select: str | None) -> list | None:
+def _split_selection(
+    jobs: list[dg.JobDefinition], select: str | None
+) -> list[tuple[dg.JobDefinition, list[dg.AssetKey] | None]]:
+    """Which job runs which of the chosen assets; every job in full when nothing is chosen."""
     if not select:
-        return None
-    available = {key.to_user_string(): key for key in job.asset_layer.executable_asset_keys}
+        return [(job, None) for job in jobs]
+    owner = {
+        key.to_user_string(): (job, key)
+        for job in jobs
+        for key in job.asset_layer.executable_asset_keys
+    }
     chosen = [name.strip() for name in select.split(",") if name.strip()]
-    unknown = [name for name in chosen if name not in available]
+    unknown = [name for name in chosen if name not in owner]
     if unknown:
         raise click.ClickException(
-            f"unknown asset(s) {', '.join(unknown)}; choose from {', '.join(sorted(available))}"
+            f"unknown asset(s) {', '.join(unknown)}; choose from {', '.join(sorted(owner))}"
         )
-    return [available[name] for name in chosen]
+    return [
+        (job, [owner[name][1] for name in chosen if owner[name][0] is job])
+        for job in jobs
+        if any(owner[name][0] is job for name in chosen)
+    ]
 
 
-SUMMARY_COUNTS = ("new", "changed", "moved", "unchanged", "missing", "failed", "failed_unchanged")
+SUMMARY_COUNTS = frozenset(
+    {
+        "new",
+        "changed",
+        "moved",
+        "unchanged",
+        "missing",
+        "failed",
+        "failed_unchanged",
+        "rendered",
+        "albums",
+        "kept",
+        "removed",
+    }
+)
 
 
 @click.command()
 @click.option("--library", "library_name", help="Only this library (default: every library).")
 @click.option("--select", help="Comma-separated assets to materialize (default: all).")
 def run(library_name: str | None, select: str | None) -> None:
-    """Materialize the pipeline for each library; exits 0 when every run succeeds."""
+    """Materialize the pipeline: each library's assets, then those spanning all libraries.
+    Exits 0 when every run succeeds."""
     from media_pipeline.definitions import defs
     from media_pipeline.jobs.instance import get_instance
     from media_pipeline.jobs.partitions import sync_library_partitions
@@ -53,9 +79,19 @@ def run(library_name: str | None, select: str | None) -> None:
         raise click.ClickException("no libraries yet: `media-pipeline library add NAME PATH`")
     instance = get_instance()
     sync_library_partitions(instance, [lib.name for lib in store.libraries()])
-    job = defs.resolve_job_def("library_pipeline")
-    selection = _selection(defs, job, select)
-    failed = [lib.name for lib in libraries if not _run_one(instance, job, lib.name, selection)]
+    plan = _split_selection(
+        [defs.resolve_job_def("library_pipeline"), defs.resolve_job_def("collection_pipeline")],
+        select,
+    )
+    failed = []
+    for job, selection in plan:
+        if job.partitions_def is None:
+            if not _run_one(instance, job, None, selection):
+                failed.append(job.name)
+            continue
+        for lib in libraries:
+            if not _run_one(instance, job, lib.name, selection):
+                failed.append(lib.name)
     if failed:
         raise click.ClickException(f"run failed for {', '.join(failed)}; see `status`")
 
@@ -74,12 +110,36 @@ def _summary(materialization: dg.AssetMaterialization) -> str:
 
 
 def _run_one(
-    instance: dg.DagsterInstance, job: dg.JobDefinition, library: str, selection: list | None
+    instance: dg.DagsterInstance,
+    job: dg.JobDefinition,
+    library: str | None,
+    selection: list[dg.AssetKey] | None,
 ) -> bool:
+    result = execute_job(instance, job, library=library, selection=selection)
+    if result is None:
+        return False
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        asset = materialization.asset_key.to_user_string()
+        console.print(f"  {asset}: {_summary(materialization)}")
+    return result.success
+
+
+def execute_job(
+    instance: dg.DagsterInstance,
+    job: dg.JobDefinition,
+    *,
+    library: str | None = None,
+    selection: list[dg.AssetKey] | None = None,
+    run_config: dict | None = None,
+) -> dg.ExecuteInProcessResult | None:
+    """Execute a job of the code location in this process, recorded on the instance, with a
+    progress bar fed by the run's progress lines; None when interrupted."""
     from media_pipeline.jobs.runs import watch_run
 
     run_id = make_new_run_id()
-    console.print(f"library [bold]{library}[/bold]: run {run_id} on {instance.root_directory}")
+    subject = f"library [bold]{library}[/bold]" if library else "[bold]all libraries[/bold]"
+    console.print(f"{subject}: {job.name} run {run_id} on {instance.root_directory}")
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -103,22 +163,21 @@ def _run_one(
             with watch_run(instance, run_id, on_progress=show):
                 result = job.execute_in_process(
                     # The run's full log is in the UI; the terminal shows progress and warnings.
-                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                    run_config={
+                        **(run_config or {}),
+                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                    },
                     instance=instance,
                     partition_key=library,
                     run_id=run_id,
-                    tags=library_run_tags(library, "cli"),
+                    tags=library_run_tags(library, "cli") if library else {TRIGGER: "cli"},
                     asset_selection=selection,
                     raise_on_error=False,
                 )
         except KeyboardInterrupt:
             errors.print(f"run {run_id} interrupted; committed work is kept")
-            return False
-    for event in result.get_asset_materialization_events():
-        materialization = event.step_materialization_data.materialization
-        asset = materialization.asset_key.to_user_string()
-        console.print(f"  {asset}: {_summary(materialization)}")
-    status = instance.get_run_by_id(run_id)
+            return None
     if not result.success:
+        status = instance.get_run_by_id(run_id)
         errors.print(f"run {run_id} ended {status.status.value if status else 'badly'}")
-    return result.success
+    return result

@@ -10,7 +10,7 @@ import dagster as dg
 
 from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
-from media_pipeline_tests.cli.conftest import run_cli
+from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.conftest import IMMICH
 
 
@@ -84,6 +84,6 @@ def test_two_scans_of_one_library_at_once_do_not_duplicate_rows(mp, instance, tm
             {"l": library.id},
         ).one()
     assert tuple(rows) == (total, total)
-    runs = instance.get_run_records()
+    runs = instance.get_run_records(filters=dg.RunsFilter(job_name="library_pipeline"))
     assert len(runs) == 2
     assert {r.dagster_run.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}

@@ -60,7 +60,7 @@ def test_add_run_and_inspect_a_real_library(mp, instance, immich_library: Path) 
     assert errors[0]["attempts"] == 1 and errors[0]["error"]
 
     # The run is in Dagster's run storage, tagged, with the counts as materialization metadata.
-    [record] = instance.get_run_records()
+    [record] = instance.get_run_records(filters=dg.RunsFilter(job_name="library_pipeline"))
     assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
     assert record.dagster_run.tags[LIBRARY] == "photos"
     assert record.dagster_run.tags[TRIGGER] == "cli"
@@ -75,8 +75,11 @@ def test_add_run_and_inspect_a_real_library(mp, instance, immich_library: Path) 
 
     status = mp.json("status")
     assert status["running"] == [] and status["queued"] == []
-    assert status["recent"][0]["library"] == "photos"
-    assert status["recent"][0]["status"] == "SUCCESS"
+    # The library's run, then the one over every library (auto-albums).
+    assert [(r["job"], r["library"], r["status"]) for r in status["recent"]] == [
+        ("collection_pipeline", None, "SUCCESS"),
+        ("library_pipeline", "photos", "SUCCESS"),
+    ]
 
 
 def test_info_of_an_unknown_file_is_an_error(mp, tmp_path: Path) -> None:

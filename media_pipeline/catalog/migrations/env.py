@@ -5,11 +5,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from media_pipeline import settings
-from media_pipeline.catalog.schema import metadata
-
-# Dagster's own PostgreSQL storage keeps its Alembic state in `alembic_version`: the catalog may
-# share that database, so it keeps its own.
-VERSION_TABLE = "media_pipeline_schema_version"
+from media_pipeline.catalog.schema import VERSION_TABLE, metadata
 
 
 def run_migrations(connection: Connection) -> None:

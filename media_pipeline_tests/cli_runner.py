@@ -8,7 +8,6 @@ import subprocess
 import sys
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 from media_pipeline.cli.main import cli
@@ -26,11 +25,6 @@ class MediaPipeline:
 
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "--json").stdout)
-
-
-@pytest.fixture
-def mp(home) -> MediaPipeline:
-    return MediaPipeline()
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> subprocess.Popen:

@@ -1,0 +1,161 @@
+"""Catalog queries of auto-albums: the photos they are made from, and the albums made."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from media_pipeline.albums.events import Photo
+from media_pipeline.catalog.schema import album_files, albums, libraries, media_files
+from media_pipeline.catalog.store import Catalog, utcnow
+
+
+@dataclass(frozen=True)
+class AlbumRecord:
+    id: str
+    file_ids: list[int]
+    start_at: datetime
+    end_at: datetime
+    cover_file_id: int
+
+
+def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
+    """Every present, dated file of every library, in id pages (no long transaction)."""
+    after = 0
+    columns = (
+        media_files.c.id,
+        media_files.c.taken_at_utc,
+        media_files.c.taken_at,
+        media_files.c.latitude,
+        media_files.c.longitude,
+        media_files.c.city,
+        media_files.c.country,
+    )
+    while True:
+        query = (
+            select(*columns)
+            .where(
+                media_files.c.id > after,
+                media_files.c.status == "present",
+                (media_files.c.taken_at_utc.is_not(None)) | (media_files.c.taken_at.is_not(None)),
+            )
+            .order_by(media_files.c.id)
+            .limit(page)
+        )
+        with catalog.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for row in rows:
+            yield Photo(*row)
+        if len(rows) < page:
+            return
+        after = rows[-1].id
+
+
+def album_members(catalog: Catalog) -> dict[str, set[int]]:
+    members: dict[str, set[int]] = {}
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(select(album_files.c.album_id, album_files.c.file_id))
+        for album_id, file_id in rows:
+            members.setdefault(album_id, set()).add(file_id)
+    return members
+
+
+def replace_albums(catalog: Catalog, records: list[AlbumRecord]) -> None:
+    """Make the albums table exactly `records`, keeping the rows (and titles) of kept ids."""
+    now = utcnow()
+    keep = [record.id for record in records]
+    with catalog.transaction() as writer:
+        conn = writer.conn
+        conn.execute(delete(albums).where(albums.c.id.not_in(keep)))
+        conn.execute(delete(album_files).where(album_files.c.album_id.not_in(keep)))
+        for record in records:
+            values = {
+                "start_at": record.start_at,
+                "end_at": record.end_at,
+                "file_count": len(record.file_ids),
+                "cover_file_id": record.cover_file_id,
+                "updated_at": now,
+            }
+            statement = writer.insert(albums).values(id=record.id, created_at=now, **values)
+            conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+            conn.execute(delete(album_files).where(album_files.c.album_id == record.id))
+            conn.execute(
+                album_files.insert(),
+                [{"album_id": record.id, "file_id": file_id} for file_id in record.file_ids],
+            )
+
+
+def set_title(catalog: Catalog, album_id: str, title: str, place: str | None) -> None:
+    with catalog.transaction() as writer:
+        writer.conn.execute(
+            update(albums).where(albums.c.id == album_id).values(title=title, place=place)
+        )
+
+
+def album_photos(catalog: Catalog) -> Iterator[tuple[str, list[Photo]]]:
+    """Each album with its photos, for titling."""
+    columns = (
+        media_files.c.id,
+        media_files.c.taken_at_utc,
+        media_files.c.taken_at,
+        media_files.c.latitude,
+        media_files.c.longitude,
+        media_files.c.city,
+        media_files.c.country,
+    )
+    with catalog.engine.connect() as conn:
+        album_ids = [row[0] for row in conn.execute(select(albums.c.id).order_by(albums.c.id))]
+    for album_id in album_ids:
+        with catalog.engine.connect() as conn:
+            rows = conn.execute(
+                select(*columns)
+                .join(album_files, album_files.c.file_id == media_files.c.id)
+                .where(album_files.c.album_id == album_id)
+            ).all()
+        yield album_id, [Photo(*row) for row in rows]
+
+
+def list_albums(catalog: Catalog) -> list[dict[str, Any]]:
+    """Albums newest first, each with its files' absolute paths and its cover's path."""
+    path = func.coalesce(libraries.c.root, "")
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(select(albums).order_by(albums.c.start_at.desc())).mappings().all()
+        files: dict[str, list[str]] = {}
+        covers: dict[int, str] = {}
+        members = conn.execute(
+            select(album_files.c.album_id, media_files.c.id, path, media_files.c.rel_path)
+            .join(media_files, media_files.c.id == album_files.c.file_id)
+            .join(libraries, libraries.c.id == media_files.c.library_id)
+            .order_by(media_files.c.taken_at_utc, media_files.c.taken_at, media_files.c.id)
+        )
+        for album_id, file_id, root, rel_path in members:
+            absolute = f"{root.rstrip('/')}/{rel_path}"
+            files.setdefault(album_id, []).append(absolute)
+            covers[file_id] = absolute
+    return [
+        {
+            "id": row["id"],
+            "title": row["title"],
+            "start": row["start_at"],
+            "end": row["end_at"],
+            "place": row["place"],
+            "count": row["file_count"],
+            "cover": covers.get(row["cover_file_id"]),
+            "files": files.get(row["id"], []),
+        }
+        for row in rows
+    ]
+
+
+def albums_of_file(catalog: Catalog, file_id: int) -> list[str]:
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(album_files.c.album_id)
+            .where(album_files.c.file_id == file_id)
+            .order_by(album_files.c.album_id)
+        )
+        return [row[0] for row in rows]

@@ -1,0 +1,1 @@
+"""Maintenance: purge of long-missing files ("Delete Missing Photos") and catalog backups."""

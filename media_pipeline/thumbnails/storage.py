@@ -1,0 +1,37 @@
+"""Where derivatives live: content-addressed files under MEDIA_PIPELINE_HOME/thumbs.
+
+The path is a function of the original's content hash alone, so a moved, renamed or copied
+original finds its derivatives without rendering, and several libraries share them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+FOLDER = "thumbs"
+
+
+def derivative_paths(content_hash: str) -> tuple[str, str]:
+    """(preview, thumbnail) paths relative to MEDIA_PIPELINE_HOME."""
+    folder = os.path.join(FOLDER, content_hash[:2], content_hash[2:4])
+    return (
+        os.path.join(folder, f"{content_hash}-preview.jpg"),
+        os.path.join(folder, f"{content_hash}-thumb.webp"),
+    )
+
+
+def write_atomically(home: Path, rel_path: str, data: bytes) -> None:
+    """Write beside the target and rename: a reader never sees half a file, a crash leaves
+    at most a temporary file behind."""
+    target = home / rel_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,131 @@
+"""`render_many`: worker processes, crash isolation, bounded memory, cancellation.
+
+The functions ``crash_on_request`` and ``slow_render`` are renderers for the pool's
+``renderer`` parameter: the spawned workers import them from this module by name, so the
+production render function has no test hook in it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from media_pipeline.thumbnails.pool import render_many
+from media_pipeline.thumbnails.render import Rendered, RenderError, RenderSettings, render
+from media_pipeline_tests.conftest import IMMICH
+
+HERE = "media_pipeline_tests.thumbnails.test_pool"
+SMALL = [
+    IMMICH / "albums" / "nature" / name
+    for name in ("el_torcal_rocks.jpg", "notocactus_minimus.jpg", "silver_fir.jpg")
+] + [IMMICH / "formats" / "webp" / "denali.webp", IMMICH / "formats" / "png" / "density_plot.png"]
+
+
+def crash_on_request(path: str, settings: RenderSettings) -> Rendered:
+    """Renders normally, except that a path naming a crash kills the worker the way a
+    decoder bug or the OOM killer would."""
+    name = os.path.basename(path)
+    if name.startswith("segfault"):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if name.startswith("exit"):
+        os._exit(3)
+    if name.startswith("bug"):
+        raise KeyError("a bug in a renderer")
+    return render(path, settings)
+
+
+def slow_render(path: str, settings: RenderSettings) -> Rendered:
+    """Renders normally, except that a path naming slowness takes a minute."""
+    if os.path.basename(path).startswith("slow"):
+        time.sleep(60)
+    return render(path, settings)
+
+
+def _jobs(paths: list[Path | str]) -> list[tuple[int, str]]:
+    return [(index, str(path)) for index, path in enumerate(paths)]
+
+
+def _no_children_left() -> bool:
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not multiprocessing.active_children()
+
+
+def test_every_job_comes_back_once_with_its_result(tmp_path: Path) -> None:
+    (tmp_path / "bad.jpg").write_bytes(b"not an image")
+    paths = [*SMALL, *SMALL, tmp_path / "bad.jpg", tmp_path / "gone.jpg"]
+    results = dict(render_many(_jobs(paths), RenderSettings(), workers=2))
+    assert sorted(results) == list(range(len(paths)))
+    for index, path in enumerate(paths):
+        if index < 2 * len(SMALL):
+            assert isinstance(results[index], Rendered)
+            assert results[index] == render(str(path))
+    assert isinstance(results[len(paths) - 2], RenderError)
+    assert isinstance(results[len(paths) - 1], FileNotFoundError)
+    assert _no_children_left()
+
+
+def test_a_crashing_worker_costs_one_job_and_the_rest_goes_on(tmp_path: Path) -> None:
+    good = str(SMALL[0])
+    paths = [good, "segfault-1.jpg", good, good, "exit-2.jpg", good, "bug.jpg", good, good]
+    results = dict(render_many(_jobs(paths), RenderSettings(), 2, f"{HERE}:crash_on_request"))
+    assert sorted(results) == list(range(len(paths)))
+    assert str(results[1]) == "renderer crashed on this file: killed by SIGSEGV"
+    assert str(results[4]) == "renderer crashed on this file: exited with code 3"
+    assert isinstance(results[6], RenderError)
+    assert str(results[6]) == "renderer failed: KeyError: 'a bug in a renderer'"
+    for index in (0, 2, 3, 5, 7, 8):
+        assert isinstance(results[index], Rendered)
+    assert _no_children_left()
+
+
+def test_in_process_rendering_without_a_pool(tmp_path: Path) -> None:
+    paths = [SMALL[0], "bug.jpg", tmp_path / "gone.jpg"]
+    results = dict(render_many(_jobs(paths), RenderSettings(), 1, f"{HERE}:crash_on_request"))
+    assert isinstance(results[0], Rendered)
+    assert str(results[1]) == "renderer failed: KeyError: 'a bug in a renderer'"
+    assert isinstance(results[2], FileNotFoundError)
+    assert not multiprocessing.active_children()
+
+
+def test_jobs_are_taken_only_as_workers_need_them() -> None:
+    taken = 0
+
+    def jobs() -> Iterator[tuple[int, str]]:
+        nonlocal taken
+        for index in range(40):
+            taken += 1
+            yield index, str(SMALL[index % len(SMALL)])
+
+    done = 0
+    for _key, result in render_many(jobs(), RenderSettings(), workers=2):
+        done += 1
+        assert isinstance(result, Rendered)
+        assert taken - done <= 2 * 2  # in flight: at most two per worker
+    assert done == taken == 40
+
+
+def test_closing_early_stops_the_workers_without_waiting() -> None:
+    jobs = _jobs([SMALL[0], "slow-1.jpg", "slow-2.jpg", "slow-3.jpg", "slow-4.jpg"])
+    results = render_many(jobs, RenderSettings(), 2, f"{HERE}:slow_render")
+    key, result = next(results)  # the one quick job; both workers then sit on slow ones
+    assert key == 0 and isinstance(result, Rendered)
+    started = time.monotonic()
+    results.close()  # a cancelled run
+    assert time.monotonic() - started < 10
+    assert _no_children_left()
+
+
+def test_a_renderer_that_cannot_be_imported_fails_the_call() -> None:
+    with pytest.raises(RuntimeError, match="cannot start"):
+        list(render_many(_jobs(SMALL), RenderSettings(), 2, "no_such_module:render"))
+    assert _no_children_left()
+    with pytest.raises(ModuleNotFoundError):
+        list(render_many(_jobs(SMALL), RenderSettings(), 1, "no_such_module:render"))
