@@ -271,6 +271,16 @@ class Catalog:
         with self.engine.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
+    def count_errors(self) -> dict[str, int]:
+        """Unresolved failures per stage."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(processing_errors.c.stage, func.count())
+                .where(processing_errors.c.resolved_at.is_(None))
+                .group_by(processing_errors.c.stage)
+            )
+            return {stage: n for stage, n in rows}
+
     def clear_errors(self) -> int:
         """Mark every unresolved failure resolved (they stay listed with `errors --all`)."""
         with self.engine.begin() as conn:

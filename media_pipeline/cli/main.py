@@ -78,13 +78,15 @@ def library_list(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--recent", default=10, show_default=True, help="How many finished runs to show.")
 def status(as_json: bool, recent: int) -> None:
-    """Runs from Dagster's run storage: running (with progress), queued, failed, recent."""
+    """Runs from Dagster's run storage: running (with progress), queued, failed, recent; and
+    the files whose failures are not cleared yet."""
     from media_pipeline.jobs.instance import get_instance
     from media_pipeline.jobs.runs import run_summary
 
-    summary = run_summary(get_instance(), recent=recent)
+    summary: dict[str, Any] = run_summary(get_instance(), recent=recent)
+    file_errors = catalog().count_errors()
     if as_json:
-        print_json(summary)
+        print_json({**summary, "file_errors": file_errors})
         return
     for section, runs in summary.items():
         if not runs:
@@ -115,6 +117,8 @@ def status(as_json: bool, recent: int) -> None:
             ["run", "job", "library", "trigger", "status", "started", "detail"],
             rows,
         )
+    failures = ", ".join(f"{n} in {stage}" for stage, n in sorted(file_errors.items()))
+    console.print(f"[bold]file errors[/bold]: {failures or 'none'} (see `errors`)")
 
 
 @cli.command()
