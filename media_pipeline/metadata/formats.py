@@ -102,7 +102,7 @@ _EXPECTED_PIL_FORMATS: dict[str, frozenset[str]] = {
 
 # ISO-BMFF major brands of still images (HEIF family, AVIF, Canon CR3): any other
 # "ftyp" file is taken for a video when sniffing content.
-_STILL_BRANDS = frozenset(
+STILL_BRANDS = frozenset(
     {
         b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
         b"mif1", b"msf1", b"mif2", b"avif", b"avis", b"avio", b"crx ", b"jxl ",
@@ -156,7 +156,7 @@ def looks_like_video(head: bytes) -> bool:
     Used only to rescue a video saved under an image extension.
     """
     if head[4:8] == b"ftyp":
-        return head[8:12] not in _STILL_BRANDS
+        return head[8:12] not in STILL_BRANDS
     return (
         head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip")
         or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")

@@ -36,8 +36,8 @@ from media_pipeline.metadata.png import png_metadata
 
 logger = logging.getLogger(__name__)
 
-_PREFIX_BYTES = 16
-_JXL_PREFIXES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL ")
+PREFIX_BYTES = 16
+JXL_PREFIXES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL ")
 # TIFF is left out when rescuing files with a RAW extension: most RAW formats are
 # TIFF containers, and Pillow opening one is no sign of a misnamed file.
 NON_TIFF_FORMATS: tuple[str, ...] = tuple(f for f in PIL_FORMATS if f != "TIFF")
@@ -60,17 +60,19 @@ class ImageInfo:
     extension_mismatch: str | None
 
 
-def pixel_limit_error(width: int, height: int, max_pixels: int) -> MediaError | None:
+def pixel_limit_error(
+    width: int, height: int, max_pixels: int, setting: str = "scan"
+) -> MediaError | None:
     """The error for an image above the pixel limit, None when within it."""
     if width * height <= max_pixels:
         return None
     return MediaError(
         f"image is {width}x{height} ({width * height / 1e6:.1f} MP), above the "
-        f"{max_pixels / 1e6:g} MP limit (scan setting max_megapixels)"
+        f"{max_pixels / 1e6:g} MP limit ({setting} setting max_megapixels)"
     )
 
 
-def _open(fp: BinaryIO, prefix: bytes, formats: tuple[str, ...]) -> ImageFile.ImageFile:
+def open_image(fp: BinaryIO, prefix: bytes, formats: tuple[str, ...]) -> ImageFile.ImageFile:
     """``Image.open`` restricted to ``formats``, minus its global pixel-limit check."""
     for pil_format in formats:
         plugin = Image.OPEN.get(pil_format)
@@ -166,16 +168,16 @@ def read_image(
     register_plugins()
     fp: BinaryIO = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115
     with fp:
-        prefix = fp.read(_PREFIX_BYTES)
+        prefix = fp.read(PREFIX_BYTES)
         stage = "not a readable image"
         try:
-            if prefix.startswith(_JXL_PREFIXES) and "JXL" in formats:
+            if prefix.startswith(JXL_PREFIXES) and "JXL" in formats:
                 # pillow-jxl decodes everything at open: check the size from the header
                 error = pixel_limit_error(*jxl_size(fp), max_pixels)
                 if error:
                     raise error
             try:
-                im = _open(fp, prefix, formats)
+                im = open_image(fp, prefix, formats)
             except UnidentifiedImageError:
                 raise UnidentifiedContent(
                     "not a readable image: cannot identify image file "

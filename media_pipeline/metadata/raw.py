@@ -19,7 +19,7 @@ from media_pipeline.metadata.formats import EXTENSION_MIME
 from media_pipeline.metadata.image import pixel_limit_error
 
 # LibRaw's ``sizes.flip`` -> EXIF orientation
-_FLIP_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
+FLIP_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
 
 
 @dataclass
@@ -70,5 +70,5 @@ def read_raw(path: str, data: bytes | None, *, ext: str, max_pixels: int) -> Raw
     else:
         with open(path, "rb") as handle:
             exif = _exif(handle)
-    orientation = _FLIP_ORIENTATION.get(flip, exif.orientation)
+    orientation = FLIP_ORIENTATION.get(flip, exif.orientation)
     return RawInfo(EXTENSION_MIME.get(ext, "image/x-raw"), width, height, orientation, exif)

@@ -22,6 +22,7 @@ from media_pipeline.metadata.capture_time import (
 )
 from media_pipeline.metadata.errors import MediaError, is_io_error
 from media_pipeline.metadata.formats import EXTENSION_MIME
+from media_pipeline.metadata.formats import STILL_BRANDS as STILL_BRAND_BYTES
 from media_pipeline.metadata.places import valid_coordinates
 from media_pipeline.metadata.values import text
 
@@ -40,9 +41,9 @@ _FAMILIES: dict[str, tuple[str, frozenset[str], str]] = {
     "flv": ("FLV", frozenset({".flv"}), "video/x-flv"),
     "ogg": ("Ogg", frozenset({".ogv"}), "video/ogg"),
 }
-# ISO-BMFF brands of still images FFmpeg's mov demuxer also opens (HEIF, AVIF)
-_STILL_BRANDS = frozenset({"heic", "heix", "hevc", "hevx", "mif1", "msf1", "avif", "avis"})
-_IMAGE_DEMUXERS = frozenset({"image2", "gif", "apng", "webp_pipe"})
+# ISO-BMFF brands of still images FFmpeg's mov demuxer also opens (HEIF, AVIF), as text
+STILL_BRANDS = frozenset(brand.decode().strip() for brand in STILL_BRAND_BYTES)
+IMAGE_DEMUXERS = frozenset({"image2", "gif", "apng", "webp_pipe"})
 _MAX_PACKETS_TO_FIRST_FRAME = 500
 
 _MAKE_KEYS = ("com.apple.quicktime.make", "com.android.manufacturer", "make", "manufacturer")
@@ -213,7 +214,7 @@ def _describe(container: Any, ext: str, verify: bool) -> VideoInfo:
     tags = {key.lower(): value for key, value in container.metadata.items()}
     format_name = container.format.name
     brand = (tags.get("major_brand") or "").strip().lower()
-    if format_name in _IMAGE_DEMUXERS or format_name.endswith("_pipe") or brand in _STILL_BRANDS:
+    if format_name in IMAGE_DEMUXERS or format_name.endswith("_pipe") or brand in STILL_BRANDS:
         raise ImageContent(f"not a video: content is an image ({format_name})")
     described = _mime_and_mismatch(container, tags, ext)
     if described is None:

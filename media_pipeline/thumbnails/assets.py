@@ -35,7 +35,8 @@ SHEET_SIZE = 18
 
 
 class ThumbnailConfig(dg.Config):
-    """Render settings; changing one re-renders every derivative made with the old value."""
+    """Render settings. Changing a size or a quality re-renders every derivative made with the
+    old value; the pixel limit only decides which originals are refused."""
 
     workers: int = 0  # processes; 0 = one per core
     batch_size: int = 50

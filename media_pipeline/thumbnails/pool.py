@@ -11,14 +11,17 @@ job killed it.
 
 Start method: "spawn". The caller runs inside Dagster, whose step process has threads
 (gRPC, log handlers, the SQLAlchemy pool), and forking a multithreaded process can copy a
-lock that some thread holds at that instant, deadlocking the child. "forkserver" avoids
-that too, but its server is process-global state (``set_forkserver_preload`` and the
-server's imports are shared with every other user of multiprocessing in the process, such
-as Dagster's own multiprocess executor). Measured on the 2-core development machine
-(bench/thumbnails.py --startup): a spawned worker is ready in about 0.5 s (interpreter
-start plus importing Pillow, NumPy, PyAV, pillow-heif and pillow-jxl), a forkserver worker
-in about the same for the first and far less for restarts; both are noise next to
-rendering a library (a crashed worker is rare, and 0.5 s per restart is affordable).
+lock that some thread holds at that instant, deadlocking the child ("fork" is out).
+"forkserver" is safe too, but its server is process-global state shared with every other
+user of multiprocessing in the process (``set_forkserver_preload``, Dagster's own
+multiprocess executor), and it buys little: measured on the 2-core development machine
+(``bench/thumbnails.py --startup``, 2 workers until both rendered a small JPEG), spawn
+0.28 s, forkserver 0.23 s, fork 0.06 s, once per run (and per crashed worker), next to
+about 0.1 s of work per photo per core. Workers ignore SIGINT (Ctrl-C is the caller's to
+handle) and exit when the caller's end of their pipe closes.
+
+A job that takes longer than ``JOB_TIMEOUT`` (a decoder stuck in a loop) has its worker
+killed, and is reported like a crash.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import contextlib
 import importlib
 import multiprocessing
 import signal
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -44,6 +48,7 @@ Result = Rendered | RenderError | OSError
 DEFAULT_RENDERER = "media_pipeline.thumbnails.render:render"
 START_METHOD = "spawn"
 JOBS_PER_WORKER = 2  # in flight: one rendering, one queued in its pipe
+JOB_TIMEOUT = 300.0  # seconds one file may take before its worker is killed (a hung decoder)
 _MAX_START_FAILURES = 3  # workers in a row dying before they are ready: give up
 _STOP_TIMEOUT = 5.0  # seconds a worker may take to exit after the last job
 
@@ -87,8 +92,9 @@ def render_many(
     at any time, so memory stays flat however long it is. A worker that dies makes its
     job a RenderError("renderer crashed ...") and is replaced; the rest goes on. Closing
     the generator early (a cancelled run) stops the workers without waiting for their
-    jobs. ``renderer`` names the render function ("module:function"; tests point it at
-    functions that crash).
+    jobs. A job that takes longer than ``JOB_TIMEOUT`` (a hung decoder) has its worker
+    killed and becomes a RenderError("renderer timed out ..."). ``renderer`` names the
+    render function ("module:function"; tests point it at functions that crash).
     """
     if workers <= 1:
         function = resolve_renderer(renderer)
@@ -145,6 +151,7 @@ class _Worker:
     conn: Connection
     jobs: deque[_Job] = field(default_factory=deque)
     ready: bool = False
+    started: float = 0.0  # monotonic time its first job (jobs[0]) started
 
 
 class _WorkerDied(Exception):
@@ -188,6 +195,8 @@ class _Pool:
                     if job is None:
                         exhausted = True
                         break
+                    if not worker.jobs:
+                        worker.started = time.monotonic()
                     worker.jobs.append(job)
                     try:
                         worker.conn.send((job.id, job.path))
@@ -199,7 +208,9 @@ class _Pool:
             handles: list[Any] = []
             for worker in self.workers:
                 handles += [worker.conn, worker.process.sentinel]
-            ready = set(wait(handles))
+            busy = [w.started for w in self.workers if w.jobs and w.ready]
+            timeout = max(0.0, min(busy) + JOB_TIMEOUT - time.monotonic()) if busy else None
+            ready = set(wait(handles, timeout))
             for worker in list(self.workers):
                 if worker.conn in ready:
                     try:
@@ -209,6 +220,14 @@ class _Pool:
                         continue
                 if worker.process.sentinel in ready:
                     yield from self._replace(worker)
+                elif (
+                    worker.ready
+                    and worker.jobs
+                    and time.monotonic() - worker.started >= JOB_TIMEOUT
+                ):
+                    slow = worker.jobs[0].id
+                    worker.process.kill()
+                    yield from self._replace(worker, timed_out=slow)
 
     def _next_job(self, jobs: Iterator[tuple[Any, str]]) -> _Job | None:
         if self.retry:
@@ -229,6 +248,7 @@ class _Pool:
                 raise _WorkerDied from None
             if kind == "ready":
                 worker.ready = True
+                worker.started = time.monotonic()  # start-up is not the job's time
                 self.start_failures = 0
             elif kind == "fatal":
                 raise RuntimeError(f"thumbnail renderer {self.renderer!r} cannot start:\n{payload}")
@@ -236,11 +256,15 @@ class _Pool:
                 job_id, result = payload
                 job = worker.jobs.popleft()
                 assert job.id == job_id, "a worker answered out of order"
+                worker.started = time.monotonic()  # the next job starts now
                 yield job.key, result
 
-    def _replace(self, worker: _Worker) -> Iterator[tuple[Any, Result]]:
-        """A worker's process ended: deliver what it sent, blame its current job, requeue
-        the job it had not started, and start another worker in its place."""
+    def _replace(
+        self, worker: _Worker, timed_out: int | None = None
+    ) -> Iterator[tuple[Any, Result]]:
+        """A worker's process ended (or was killed for taking too long on job ``timed_out``):
+        deliver what it sent, blame its current job, requeue the job it had not started,
+        and start another worker in its place."""
         with contextlib.suppress(_WorkerDied):
             yield from self._drain(worker)
         worker.process.join(timeout=_STOP_TIMEOUT)
@@ -253,6 +277,13 @@ class _Pool:
             if self.start_failures >= _MAX_START_FAILURES:
                 raise RuntimeError(
                     f"thumbnail workers die at start-up (exit code {worker.process.exitcode})"
+                )
+            self.retry.extendleft(reversed(jobs))
+        elif timed_out is not None:
+            if jobs and jobs[0].id == timed_out:  # (else it finished just in time)
+                yield (
+                    jobs.pop(0).key,
+                    RenderError(f"renderer timed out on this file (after {JOB_TIMEOUT:g} s)"),
                 )
             self.retry.extendleft(reversed(jobs))
         elif jobs:

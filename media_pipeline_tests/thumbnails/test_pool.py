@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from media_pipeline.thumbnails import pool
 from media_pipeline.thumbnails.pool import render_many
 from media_pipeline.thumbnails.render import Rendered, RenderError, RenderSettings, render
 from media_pipeline_tests.conftest import IMMICH
@@ -129,3 +130,13 @@ def test_a_renderer_that_cannot_be_imported_fails_the_call() -> None:
     assert _no_children_left()
     with pytest.raises(ModuleNotFoundError):
         list(render_many(_jobs(SMALL), RenderSettings(), 1, "no_such_module:render"))
+
+
+def test_a_hung_job_times_out_and_the_rest_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool, "JOB_TIMEOUT", 2.0)  # enforced by the caller's side
+    paths = [SMALL[0], "slow-1.jpg", SMALL[1], SMALL[2], SMALL[3]]
+    results = dict(render_many(_jobs(paths), RenderSettings(), 2, f"{HERE}:slow_render"))
+    assert sorted(results) == list(range(len(paths)))
+    assert str(results[1]) == "renderer timed out on this file (after 2 s)"
+    assert all(isinstance(results[i], Rendered) for i in (0, 2, 3, 4))
+    assert _no_children_left()

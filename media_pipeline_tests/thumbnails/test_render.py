@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 import sys
 import textwrap
@@ -25,6 +26,8 @@ from media_pipeline.thumbnails.render import (
 )
 from media_pipeline_tests.conftest import IMMICH
 from media_pipeline_tests.metadata.samples import (
+    _tiff_entry,
+    _tiff_ifd,
     jxl_codestream_header,
     make_dng,
     png_header_bomb,
@@ -83,6 +86,37 @@ def test_exif_orientation_is_applied() -> None:
 
     assert difference(upright) < 8  # the same photo (the rotated one has labels drawn on)
     assert difference(upright.transpose(Image.Transpose.ROTATE_180)) > 40
+
+
+_UNDO = {  # stored pixels that EXIF orientation n turns into the upright picture
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+_QUADRANTS = ((230, 20, 20), (20, 230, 20), (20, 20, 230), (230, 230, 20))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_comes_out_upright(tmp_path: Path, orientation: int) -> None:
+    upright = Image.new("RGB", (1800, 1200))
+    for index, colour in enumerate(_QUADRANTS):
+        upright.paste(colour, (900 * (index % 2), 600 * (index // 2), 1800, 1200))
+    stored = upright.transpose(_UNDO[orientation]) if orientation > 1 else upright
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(tmp_path / "photo.jpg", quality=95, exif=exif)
+    rendered = render(str(tmp_path / "photo.jpg"))
+    assert rendered.preview_size == (1440, 960)
+    for data in (rendered.preview, rendered.thumbnail):
+        image = _open(data).convert("RGB")
+        width, height = image.size
+        for index, colour in enumerate(_QUADRANTS):  # sample each quadrant's middle
+            x, y = (1 + 2 * (index % 2)) * width // 4, (1 + 2 * (index // 2)) * height // 4
+            assert image.getpixel((x, y)) == pytest.approx(colour, abs=12)
 
 
 @pytest.mark.parametrize(
@@ -237,6 +271,69 @@ def test_raw_without_an_embedded_preview_is_decoded_at_half_size(tmp_path: Path)
     path.write_bytes(make_dng(64, 48, orientation=6))
     rendered = render(str(path))
     assert rendered.preview_size == (24, 32)  # half of 64x48, turned upright
+
+
+def _dng_with_preview(preview: Image.Image, orientation: int = 6) -> bytes:
+    """A DNG laid out as cameras write them: IFD0 holds a JPEG preview, its SubIFD the
+    (tiny, blank) 16-bit Bayer data."""
+    buffer = io.BytesIO()
+    preview.save(buffer, "JPEG", quality=90)
+    jpeg, (pw, ph) = buffer.getvalue(), preview.size
+    width, height = 64, 48
+    pixels = bytes(width * height * 2)
+    identity = [(1, 1), (0, 1), (0, 1), (0, 1), (1, 1), (0, 1), (0, 1), (0, 1), (1, 1)]
+
+    def ifd0(sub_ifd: int, jpeg_at: int) -> list:
+        return [
+            *[_tiff_entry(tag, 4, [value]) for tag, value in ((254, 1), (256, pw), (257, ph))],
+            _tiff_entry(258, 3, [8, 8, 8]),
+            *[_tiff_entry(tag, 3, [value]) for tag, value in ((259, 7), (262, 6), (277, 3))],
+            _tiff_entry(271, 2, "Acme"),
+            _tiff_entry(272, 2, "RawCam 1"),
+            _tiff_entry(273, 4, [jpeg_at]),
+            _tiff_entry(274, 3, [orientation]),
+            _tiff_entry(278, 4, [ph]),
+            _tiff_entry(279, 4, [len(jpeg)]),
+            _tiff_entry(330, 4, [sub_ifd]),  # SubIFDs
+            _tiff_entry(50706, 1, [1, 4, 0, 0]),  # DNGVersion
+            _tiff_entry(50708, 2, "Acme RawCam 1"),
+            _tiff_entry(50721, 10, identity),  # ColorMatrix1
+            _tiff_entry(50778, 3, [21]),
+        ]
+
+    def raw_ifd(strip_at: int) -> list:
+        return [
+            *[_tiff_entry(tag, 4, [value]) for tag, value in ((254, 0), (256, width))],
+            _tiff_entry(257, 4, [height]),
+            *[_tiff_entry(tag, 3, [value]) for tag, value in ((258, 16), (259, 1), (277, 1))],
+            _tiff_entry(262, 3, [32803]),  # CFA
+            _tiff_entry(273, 4, [strip_at]),
+            _tiff_entry(278, 4, [height]),
+            _tiff_entry(279, 4, [len(pixels)]),
+            _tiff_entry(284, 3, [1]),
+            _tiff_entry(33421, 3, [2, 2]),
+            _tiff_entry(33422, 1, [0, 1, 1, 2]),
+        ]
+
+    def even(offset: int) -> int:
+        return offset + offset % 2
+
+    sub_at = even(8 + len(_tiff_ifd(ifd0(0, 0), 8)))
+    strip_at = even(sub_at + len(_tiff_ifd(raw_ifd(0), sub_at)))
+    jpeg_at = even(strip_at + len(pixels))
+    out = bytearray(b"II*\0" + struct.pack("<I", 8)) + _tiff_ifd(ifd0(sub_at, jpeg_at), 8)
+    out = out.ljust(sub_at, b"\0") + _tiff_ifd(raw_ifd(strip_at), sub_at)
+    out = out.ljust(strip_at, b"\0") + pixels
+    return bytes(out.ljust(jpeg_at, b"\0") + jpeg)
+
+
+def test_raw_renders_its_embedded_preview_turned_upright(tmp_path: Path) -> None:
+    path = tmp_path / "DSC_0001.dng"
+    path.write_bytes(_dng_with_preview(Image.new("RGB", (1600, 1200), (200, 30, 30))))
+    rendered = render(str(path))
+    assert rendered.preview_size == (1080, 1440)  # the preview, not the blank Bayer data
+    mean = np.asarray(_open(rendered.preview), dtype=float).reshape(-1, 3).mean(axis=0)
+    assert mean == pytest.approx((200, 30, 30), abs=4)
 
 
 def test_truncated_image_is_a_clear_error(tmp_path: Path) -> None:
