@@ -23,21 +23,24 @@ class AlbumRecord:
     cover_file_id: int
 
 
+# The media_files columns a Photo is made of, in its field order.
+_PHOTO_COLUMNS = (
+    media_files.c.id,
+    media_files.c.taken_at_utc,
+    media_files.c.taken_at,
+    media_files.c.latitude,
+    media_files.c.longitude,
+    media_files.c.city,
+    media_files.c.country,
+)
+
+
 def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
     """Every present, dated file of every library, in id pages (no long transaction)."""
     after = 0
-    columns = (
-        media_files.c.id,
-        media_files.c.taken_at_utc,
-        media_files.c.taken_at,
-        media_files.c.latitude,
-        media_files.c.longitude,
-        media_files.c.city,
-        media_files.c.country,
-    )
     while True:
         query = (
-            select(*columns)
+            select(*_PHOTO_COLUMNS)
             .where(
                 media_files.c.id > after,
                 media_files.c.status == "present",
@@ -98,21 +101,12 @@ def set_title(catalog: Catalog, album_id: str, title: str, place: str | None) ->
 
 def album_photos(catalog: Catalog) -> Iterator[tuple[str, list[Photo]]]:
     """Each album with its photos, for titling."""
-    columns = (
-        media_files.c.id,
-        media_files.c.taken_at_utc,
-        media_files.c.taken_at,
-        media_files.c.latitude,
-        media_files.c.longitude,
-        media_files.c.city,
-        media_files.c.country,
-    )
     with catalog.engine.connect() as conn:
         album_ids = [row[0] for row in conn.execute(select(albums.c.id).order_by(albums.c.id))]
     for album_id in album_ids:
         with catalog.engine.connect() as conn:
             rows = conn.execute(
-                select(*columns)
+                select(*_PHOTO_COLUMNS)
                 .join(album_files, album_files.c.file_id == media_files.c.id)
                 .where(album_files.c.album_id == album_id)
             ).all()

@@ -17,3 +17,10 @@ def is_io_error(error: BaseException) -> bool:
     without a POSIX errno; FFmpeg's own error codes are huge negative-tag numbers.
     """
     return isinstance(error, OSError) and isinstance(error.errno, int) and 0 < error.errno < 4096
+
+
+def read_failure(exc: OSError) -> str:
+    """The ledger's message for a file that could not be read (as opposed to bad content)."""
+    if isinstance(exc, FileNotFoundError):
+        return "file vanished during processing"
+    return f"cannot read file: {exc.strerror or exc}"

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from media_pipeline.catalog.store import Catalog, FileFailure, FileVersion, Library
+from media_pipeline.metadata.errors import read_failure
 from media_pipeline.metadata.extract import MediaError, extract_metadata
 from media_pipeline.metadata.formats import classify
 from media_pipeline.scan.hashing import hash_bytes, hash_file
@@ -301,11 +302,8 @@ def _process_one(
             content_hash, read = hash_bytes(data), len(data)
         else:
             content_hash, read = hash_file(path)
-    except FileNotFoundError:
-        fail("file vanished during the scan")
-        return
     except OSError as exc:
-        fail(f"cannot read file: {exc.strerror or exc}")
+        fail(read_failure(exc))
         return
     counts.files_hashed += 1
     counts.bytes_hashed += read
@@ -334,11 +332,8 @@ def _process_one(
     except MediaError as exc:
         fail(str(exc))
         return
-    except FileNotFoundError:
-        fail("file vanished during the scan")
-        return
     except OSError as exc:
-        fail(f"cannot read file: {exc.strerror or exc}")
+        fail(read_failure(exc))
         return
 
     if item.file_id is None:

@@ -24,6 +24,7 @@ from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
+from media_pipeline.metadata.errors import read_failure
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
 from media_pipeline.scan.assets import media_catalog
@@ -143,9 +144,7 @@ def thumbnails(
                             sample.append(home / derived.thumbnail_path)
                     else:
                         message = (
-                            f"cannot read file: {result.strerror or result}"
-                            if isinstance(result, OSError)
-                            else str(result)
+                            read_failure(result) if isinstance(result, OSError) else str(result)
                         )
                         batch.failures.append(
                             FileFailure(

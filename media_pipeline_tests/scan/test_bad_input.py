@@ -100,7 +100,7 @@ def test_a_file_vanishing_mid_scan_is_recorded(library, monkeypatch) -> None:
     monkeypatch.setattr(scanner, "walk", walk_then_delete)
     counts = library.scan()
     assert (counts.new, counts.failed) == (1, 1)
-    assert library.errors() == {"goes.jpg": "file vanished during the scan"}
+    assert library.errors() == {"goes.jpg": "file vanished during processing"}
 
 
 def test_unreadable_files_and_folders(home: Path) -> None:

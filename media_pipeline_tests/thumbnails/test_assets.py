@@ -43,7 +43,7 @@ def test_previews_and_thumbnails_for_a_real_library(mp: MediaPipeline, instance,
     assert "data:image/jpeg;base64," in made["new_thumbnails"]
     [error] = mp.json("errors")
     assert error["path"].endswith("8bit-sRGB.avif") and error["stage"] == "thumbnails"
-    assert error["error"] == "cannot read file: No such file or directory"
+    assert error["error"] == "file vanished during processing"
 
     heic_info = mp.json("info", str(root / "formats" / "heic" / "IMG_2682.heic"))
     with Image.open(heic_info["preview_path"]) as preview:
