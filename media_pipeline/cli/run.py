@@ -147,7 +147,7 @@ def execute_job(
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("starting", total=None, rate="")
 
         def show(report: ProgressReport) -> None:
