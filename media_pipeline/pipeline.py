@@ -17,9 +17,12 @@ collection_pipeline = dg.define_asset_job(
     description="What spans every library (auto-albums and their titles), in lineage order.",
 )
 
-# Derived assets (thumbnails, …) declare AutomationCondition.eager(): when a scan materializes
-# a library partition, this sensor requests the same partition of what depends on it. On by
-# default, as Immich queues thumbnails after every scan.
+# Sensors and schedules launch `library_pipeline`, which derives in the same run what a scan
+# found. Derived assets also declare AutomationCondition.eager() for scans started alone (the
+# UI's "Materialize" on media_catalog, `scan_library`): this sensor then requests the same
+# partition of what depends on them. On by default, as Immich queues thumbnails after a scan.
+# (Eager alone is not enough after a sensor scan: a derived run already in flight when a new
+# scan lands counts as handling it, and the new files would wait for the next scan.)
 follow_scans = dg.AutomationConditionSensorDefinition(
     "derived_assets_follow_scans",
     target=dg.AssetSelection.all(),

@@ -7,7 +7,7 @@ import dagster as dg
 
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.jobs.tags import library_run_tags
-from media_pipeline.scan.jobs import scan_job
+from media_pipeline.pipeline import library_pipeline
 
 TIMEZONE = os.environ.get("MEDIA_PIPELINE_TIMEZONE", "UTC")
 
@@ -25,7 +25,7 @@ def _scan_every_library(
 
 
 @dg.schedule(
-    job=scan_job,
+    job=library_pipeline,
     cron_schedule="0 0 * * *",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
@@ -38,7 +38,7 @@ def nightly_library_scan(
 
 
 @dg.schedule(
-    job=scan_job,
+    job=library_pipeline,
     cron_schedule=os.environ.get("MEDIA_PIPELINE_AUTOSCAN_CRON", "0 */6 * * *"),
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,

@@ -8,17 +8,18 @@ from media_pipeline import settings
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.jobs.partitions import library_partitions, partition_changes
 from media_pipeline.jobs.tags import library_run_tags
+from media_pipeline.pipeline import library_pipeline
 from media_pipeline.scan.fingerprint import library_fingerprint
-from media_pipeline.scan.jobs import scan_job
 
 
 @dg.sensor(
-    job=scan_job,
+    job=library_pipeline,
     minimum_interval_seconds=settings.env_int("MEDIA_PIPELINE_SENSOR_INTERVAL", 60),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        "Lists each library's folders (no hashing) and requests a scan of a library whose "
-        "folders changed; also keeps the library partitions in step with the catalog."
+        "Lists each library's folders (no hashing) and requests a run of the library's "
+        "pipeline (scan, then what derives from it) when its folders changed; also keeps the "
+        "library partitions in step with the catalog."
     ),
 )
 def library_change_sensor(

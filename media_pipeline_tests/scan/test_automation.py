@@ -81,8 +81,8 @@ def test_schedules_scan_every_library(instance, tmp_path: Path) -> None:
     assert {r.tags[TRIGGER] for r in interval} == {"interval"}
 
 
-def test_definitions_load_with_lineage_and_jobs() -> None:
-    defs.validate_loadable(defs)
+def test_definitions_load_with_lineage_and_jobs(instance) -> None:
+    dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def("library_pipeline")
     assert dg.AssetKey("media_catalog") in job.asset_layer.executable_asset_keys
     assert defs.resolve_job_def("scan_library").partitions_def.name == "libraries"
