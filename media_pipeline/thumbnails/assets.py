@@ -10,16 +10,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from media_pipeline.catalog.pending import PendingContent, count_pending, iter_pending
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog, FileFailure, Library
-from media_pipeline.catalog.thumbnails import (
-    STAGE,
-    Derivatives,
-    PendingRender,
-    count_pending,
-    iter_pending,
-    save_derivatives,
-)
+from media_pipeline.catalog.thumbnails import STAGE, Derivatives, current, save_derivatives
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.jobs.progress import format_progress
@@ -77,7 +71,7 @@ class _Batch:
         self.made, self.failures, self.resolved = [], [], []
 
 
-def _store(home: Path, pending: PendingRender, rendered: Rendered) -> Derivatives:
+def _store(home: Path, pending: PendingContent, rendered: Rendered) -> Derivatives:
     preview_path, thumbnail_path = derivative_paths(pending.content_hash)
     write_atomically(home, preview_path, rendered.preview)
     write_atomically(home, thumbnail_path, rendered.thumbnail)
@@ -120,7 +114,8 @@ def thumbnails(
         if library is None:
             raise dg.Failure(f"library {context.partition_key!r} is not registered")
         failed_before = store.unresolved_failures(library.id, STAGE)
-        total = count_pending(store, library, fingerprint)
+        done = current(fingerprint)
+        total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} files of {library.name} need rendering, {workers} workers")
         batch = _Batch(store, library, fingerprint)
         made = failed = written = 0
@@ -128,7 +123,7 @@ def thumbnails(
         started = last_report = time.monotonic()
         jobs = (
             (pending, library.absolute(pending.rel_path))
-            for pending in iter_pending(store, library, fingerprint)
+            for pending in iter_pending(store, library, STAGE, done)
         )
         try:
             with closing(render_many(jobs, render_settings, workers)) as results:
