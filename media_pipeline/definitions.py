@@ -4,13 +4,20 @@ import dagster as dg
 
 from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
+from media_pipeline.clip.assets import clip_embeddings, ml_models, search_index
+from media_pipeline.duplicates.assets import duplicates
 from media_pipeline.maintenance.jobs import (
     backup_catalog_job,
     delete_missing_photos,
     nightly_backup,
 )
 from media_pipeline.paths import MediaPaths
-from media_pipeline.pipeline import collection_pipeline, follow_scans, library_pipeline
+from media_pipeline.pipeline import (
+    collection_pipeline,
+    follow_scans,
+    library_pipeline,
+    models_pipeline,
+)
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.scan.jobs import scan_job
 from media_pipeline.scan.schedules import nightly_library_scan, periodic_library_scan
@@ -18,8 +25,18 @@ from media_pipeline.scan.sensors import library_change_sensor
 from media_pipeline.thumbnails.assets import thumbnails
 
 defs = dg.Definitions(
-    assets=[media_catalog, thumbnails, auto_albums, auto_album_titles],
+    assets=[
+        media_catalog,
+        thumbnails,
+        ml_models,
+        clip_embeddings,
+        search_index,
+        duplicates,
+        auto_albums,
+        auto_album_titles,
+    ],
     jobs=[
+        models_pipeline,
         library_pipeline,
         collection_pipeline,
         scan_job,

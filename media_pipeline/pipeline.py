@@ -4,6 +4,13 @@ import dagster as dg
 
 LIBRARY_GROUP = "library"
 COLLECTION_GROUP = "collections"
+MODELS_GROUP = "models"
+
+models_pipeline = dg.define_asset_job(
+    "models_pipeline",
+    selection=dg.AssetSelection.groups(MODELS_GROUP),
+    description="Download Models: what the ML assets load, fetched once and checksummed.",
+)
 
 library_pipeline = dg.define_asset_job(
     "library_pipeline",

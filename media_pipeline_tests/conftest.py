@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from media_pipeline_tests.cli_runner import MediaPipeline
+from media_pipeline_tests.clip.conftest import tiny_clip_dir  # noqa: F401  (a fixture)
+from media_pipeline_tests.corpus import CORPUS, IMMICH, REPO  # noqa: F401  (re-exported)
 from media_pipeline_tests.postgres import postgres_database  # noqa: F401  (a fixture)
-
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
-IMMICH = CORPUS / "immich-test-assets"
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +20,14 @@ def corpus() -> Path:
     if not IMMICH.is_dir():
         pytest.fail(f"the shared corpus is missing: expected {IMMICH}")
     return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def clip_model(tiny_clip_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
+    """Every test, and every process it starts, embeds with a tiny CLIP model made on disk
+    (no model hub is reachable here): the same loading path as a user's local model."""
+    monkeypatch.setenv("MEDIA_PIPELINE_CLIP_MODEL", str(tiny_clip_dir))
+    return tiny_clip_dir
 
 
 @pytest.fixture

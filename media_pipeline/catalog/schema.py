@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -137,6 +139,30 @@ album_files = Table(
     Column("album_id", String(32), ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True),
     Column("file_id", Integer, ForeignKey("media_files.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_album_files_file", "file_id"),
+)
+
+# CLIP image embeddings, content-addressed like derivatives, one row per content and model:
+# L2-normalised float32 vectors as bytes (changing the model re-embeds; old rows stay).
+clip_embeddings = Table(
+    "clip_embeddings",
+    metadata,
+    Column("content_hash", String(32), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Duplicate groups, rebuilt by the `duplicates` asset: exact (same content) or near.
+duplicate_files = Table(
+    "duplicate_files",
+    metadata,
+    Column("group_id", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("file_id", Integer, ForeignKey("media_files.id", ondelete="CASCADE"), primary_key=True),
+    Column("keeper", Boolean, nullable=False),
+    Index("ix_duplicate_files_group", "group_id"),
 )
 
 # Columns of media_files that metadata extraction fills (the `info --json` fields it owns).

@@ -258,6 +258,88 @@ def _op_metadata(result: Any, op_name: str) -> dict[str, Any]:
     return {}
 
 
+def _ranked(hits: list[tuple[str, float]], limit: int) -> list[dict[str, Any]]:
+    """Index hits (content hashes) as present files, best first: one row per path."""
+    from media_pipeline.catalog.embeddings import paths_of
+
+    located = paths_of(catalog(), [key for key, _ in hits])
+    rows = [
+        {"path": path, "score": round(float(score), 4)}
+        for key, score in hits
+        for path in located.get(key, [])
+    ]
+    return rows[:limit]
+
+
+def _search_index() -> Any:
+    from media_pipeline.clip.index import SearchIndex
+
+    folder = settings.media_home() / "index" / "clip"
+    if not folder.exists():
+        raise click.ClickException("no search index yet: run `media-pipeline run` first")
+    return SearchIndex.load(folder)
+
+
+def _print_hits(title: str, rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    print_table(title, ["score", "path"], [[row["score"], row["path"]] for row in rows])
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def search(text: str, limit: int, as_json: bool) -> None:
+    """Semantic search (CLIP): files that look like TEXT, best first."""
+    from media_pipeline.clip.model import load_clip
+    from media_pipeline.models.ensure import ensure_model
+    from media_pipeline.models.errors import ModelError
+    from media_pipeline.models.specs import clip_spec
+
+    index = _search_index()
+    try:
+        files = ensure_model(clip_spec(), settings.media_home() / "models", offline=True)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    model = load_clip(files.path)
+    hits = index.search(model.embed_text([text])[0], limit * 2)
+    _print_hits(f"Search: {text}", _ranked(hits, limit), as_json)
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def similar(path: str, limit: int, as_json: bool) -> None:
+    """Visually similar files (CLIP), the file itself first."""
+    record = file_info(catalog(), os.path.abspath(path))
+    if record is None:
+        raise click.ClickException(f"{path} is not in the catalog (is its library scanned?)")
+    index = _search_index()
+    if record["content_hash"] not in index.rows:
+        raise click.ClickException(f"{path} has no embedding yet: run `media-pipeline run`")
+    hits = index.similar(record["content_hash"], limit * 2)
+    _print_hits(f"Similar to {path}", _ranked(hits, limit), as_json)
+
+
+@cli.command("duplicates")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def duplicates_command(as_json: bool) -> None:
+    """Groups of duplicate files (exact and near), each with the suggested keeper."""
+    from media_pipeline.catalog.embeddings import list_duplicates
+
+    groups = list_duplicates(catalog())
+    if as_json:
+        print_json(groups)
+        return
+    for number, group in enumerate(groups, start=1):
+        console.print(f"[bold]group {number}[/bold] ({group['kind']}, {group['similarity']})")
+        for path in group["files"]:
+            console.print(f"  {'keep ' if path == group['keeper'] else '     '}{path}")
+
+
 cli.add_command(run)
 
 

@@ -52,6 +52,8 @@ SUMMARY_COUNTS = frozenset(
         "failed",
         "failed_unchanged",
         "rendered",
+        "embedded",
+        "groups",
         "albums",
         "kept",
         "removed",
@@ -80,7 +82,10 @@ def run(library_name: str | None, select: str | None) -> None:
     instance = get_instance()
     sync_library_partitions(instance, [lib.name for lib in store.libraries()])
     plan = _split_selection(
-        [defs.resolve_job_def("library_pipeline"), defs.resolve_job_def("collection_pipeline")],
+        [
+            defs.resolve_job_def(name)
+            for name in ("models_pipeline", "library_pipeline", "collection_pipeline")
+        ],
         select,
     )
     failed = []

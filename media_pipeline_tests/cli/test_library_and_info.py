@@ -76,10 +76,11 @@ def test_add_run_and_inspect_a_real_library(mp, instance, immich_library: Path) 
     status = mp.json("status")
     assert status["running"] == [] and status["queued"] == []
     assert status["file_errors"] == {"scan": 1}
-    # The library's run, then the one over every library (auto-albums).
+    # Models, then the library's run, then the one over every library (newest first).
     assert [(r["job"], r["library"], r["status"]) for r in status["recent"]] == [
         ("collection_pipeline", None, "SUCCESS"),
         ("library_pipeline", "photos", "SUCCESS"),
+        ("models_pipeline", None, "SUCCESS"),
     ]
 
 

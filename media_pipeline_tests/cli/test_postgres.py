@@ -63,4 +63,4 @@ def test_scan_with_catalog_and_dagster_on_postgres(
         == distinct
         == len([p for p in immich_library.rglob("*") if p.is_file() and p.name != "broken.heic"])
     )
-    assert dagster_runs == 2  # the library's run and the one over every library
+    assert dagster_runs == 3  # models, the library's run, the one over every library

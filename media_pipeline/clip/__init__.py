@@ -1,0 +1,1 @@
+"""CLIP image/text embeddings, their feed from rendered previews, and exact cosine search."""

@@ -1,0 +1,198 @@
+"""`ml_models` ("Download Models"), `clip_embeddings` per library, and the `search_index`.
+
+Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
+"""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+
+from media_pipeline.catalog.embeddings import (
+    STAGE,
+    embedded,
+    iter_embeddings,
+    preview_paths,
+    save_embeddings,
+)
+from media_pipeline.catalog.pending import PendingContent, count_pending, iter_pending
+from media_pipeline.catalog.resource import CatalogResource
+from media_pipeline.catalog.store import FileFailure
+from media_pipeline.catalog.thumbnails import has_preview
+from media_pipeline.jobs.partitions import library_partitions
+from media_pipeline.jobs.progress import format_progress
+from media_pipeline.jobs.retries import retry_transient
+from media_pipeline.models.ensure import ModelFiles, ensure_model
+from media_pipeline.models.errors import ModelError
+from media_pipeline.models.specs import clip_spec, offline_from_env
+from media_pipeline.paths import MediaPaths
+from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP, MODELS_GROUP
+from media_pipeline.thumbnails.assets import thumbnails
+
+INDEX_FOLDER = "index"
+
+
+def clip_files(paths: MediaPaths) -> ModelFiles:
+    """The configured CLIP model, downloaded once and verified; one clear error otherwise."""
+    try:
+        return ensure_model(clip_spec(), paths.root() / "models", offline_from_env())
+    except ModelError as exc:
+        raise dg.Failure(str(exc)) from exc
+
+
+@dg.asset(
+    group_name=MODELS_GROUP,
+    kinds={"python"},
+    description="Download Models: the CLIP model (MEDIA_PIPELINE_CLIP_MODEL), checksummed.",
+)
+def ml_models(context: dg.AssetExecutionContext, paths: MediaPaths) -> dg.MaterializeResult:
+    files = clip_files(paths)
+    context.log.info(f"{files.name} ready at {files.path}")
+    table = "\n".join(
+        f"| `{entry.name}` | {entry.size:,} | `{entry.sha256[:16]}…` |" for entry in files.files
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "clip_model": files.name,
+            "path": dg.MetadataValue.path(str(files.path)),
+            "bytes": sum(entry.size for entry in files.files),
+            "files": dg.MetadataValue.md(f"| file | bytes | sha256 |\n|---|---|---|\n{table}"),
+            "licence": files.licence,
+        }
+    )
+
+
+class ClipConfig(dg.Config):
+    batch_size: int = 64
+    workers: int = -1  # decode processes; -1 = a sensible number for the device
+    device: str = "auto"  # "auto": CUDA (fp16) when available, else CPU
+
+
+def _with_previews(
+    store, home: Path, pending: Iterator[PendingContent], page: int = 500
+) -> Iterator[tuple[PendingContent, Path]]:
+    """Pair each pending content with its preview file, one catalog query per page."""
+    chunk: list[PendingContent] = []
+    for item in pending:
+        chunk.append(item)
+        if len(chunk) == page:
+            yield from _pair(store, home, chunk)
+            chunk = []
+    yield from _pair(store, home, chunk)
+
+
+def _pair(store, home: Path, chunk: list[PendingContent]) -> Iterator[tuple[PendingContent, Path]]:
+    previews = preview_paths(store, [item.content_hash for item in chunk])
+    for item in chunk:
+        yield item, home / previews[item.content_hash]
+
+
+@dg.asset(
+    partitions_def=library_partitions,
+    group_name=LIBRARY_GROUP,
+    deps=[thumbnails, ml_models],
+    kinds={"python", "pytorch"},
+    pool="ml",
+    automation_condition=dg.AutomationCondition.eager(),
+    description="CLIP image embeddings of every previewed file (from the previews, never the "
+    "originals), normalised, per model.",
+)
+def clip_embeddings(
+    context: dg.AssetExecutionContext,
+    config: ClipConfig,
+    catalog: CatalogResource,
+    paths: MediaPaths,
+) -> dg.MaterializeResult:
+    try:
+        from media_pipeline.clip.embed import embed_files
+        from media_pipeline.clip.model import load_clip
+    except ImportError as exc:
+        raise dg.Failure(
+            f"CLIP needs the ml extra ({exc.name} is missing): pip install 'media_pipeline[ml]'"
+        ) from exc
+
+    files = clip_files(paths)
+    model = load_clip(files.path, device=config.device)
+    home = paths.root()
+    made = failed = 0
+    started = last_report = time.monotonic()
+    with retry_transient(context):
+        store = catalog.open()
+        library = store.library(context.partition_key)
+        if library is None:
+            raise dg.Failure(f"library {context.partition_key!r} is not registered")
+        done = embedded(model.model_name) | ~has_preview()
+        total = count_pending(store, library, STAGE, done)
+        context.log.info(f"{total} contents to embed with {model}")
+        vectors: list[tuple[str, object]] = []
+        failures: list[FileFailure] = []
+
+        def flush() -> None:
+            save_embeddings(store, model.model_name, vectors)
+            with store.transaction() as writer:
+                writer.record_errors(library.id, failures)
+            vectors.clear()
+            failures.clear()
+
+        jobs = _with_previews(store, home, iter_pending(store, library, STAGE, done))
+        workers = None if config.workers < 0 else config.workers
+        try:
+            for pending, result in embed_files(model, jobs, config.batch_size, workers):
+                if isinstance(result, Exception):
+                    failures.append(
+                        FileFailure(
+                            pending.rel_path, STAGE, str(result), pending.size, pending.mtime_ns
+                        )
+                    )
+                    failed += 1
+                else:
+                    vectors.append((pending.content_hash, result))
+                    made += 1
+                if len(vectors) + len(failures) >= config.batch_size:
+                    flush()
+                now = time.monotonic()
+                if now - last_report >= 2.0:
+                    context.log.info(format_progress("clip", made + failed, total, now - started))
+                    last_report = now
+        finally:
+            flush()
+    seconds = time.monotonic() - started
+    return dg.MaterializeResult(
+        metadata={
+            "library": library.name,
+            "model": model.model_name,
+            "embedded": made,
+            "failed": failed,
+            "seconds": round(seconds, 3),
+            "images_per_second": round(made / seconds, 2) if seconds > 0 else 0.0,
+            "device": str(model.device),
+        }
+    )
+
+
+@dg.asset(
+    deps=[clip_embeddings],
+    group_name=COLLECTION_GROUP,
+    kinds={"numpy"},
+    automation_condition=dg.AutomationCondition.eager(),
+    description="Exact cosine-search index over the embeddings of present files (numpy).",
+)
+def search_index(
+    context: dg.AssetExecutionContext, catalog: CatalogResource, paths: MediaPaths
+) -> dg.MaterializeResult:
+    from media_pipeline.clip.index import SearchIndex
+    from media_pipeline.clip.model import stable_model_name
+
+    model_name = stable_model_name(clip_files(paths).path)
+    keys, vectors = [], []
+    for content_hash, vector in iter_embeddings(catalog.open(), model_name):
+        keys.append(content_hash)
+        vectors.append(vector)
+    index = SearchIndex.build(keys, vectors, model_name=model_name)
+    target = paths.root() / INDEX_FOLDER / "clip"
+    index.save(target)
+    context.log.info(f"indexed {len(keys)} contents at {target}")
+    return dg.MaterializeResult(
+        metadata={"vectors": len(keys), "model": model_name, "path": str(target)}
+    )

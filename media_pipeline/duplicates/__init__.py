@@ -1,0 +1,1 @@
+"""Exact and near duplicates: content hashes, CLIP cosine and perceptual hashes, with a keeper."""

@@ -1,0 +1,1 @@
+"""Model files (CLIP, insightface): downloaded once, checksummed, verified on load, offline."""

@@ -1,0 +1,71 @@
+"""CLIP embeddings, search, similar and duplicates through `media-pipeline` on a Dagster instance
+(with the tiny CLIP model every test gets: random weights, real loading and inference)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+from PIL import Image
+
+from media_pipeline_tests.corpus import IMMICH
+
+
+def _latest(instance: dg.DagsterInstance, asset: str) -> dict:
+    [record] = instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
+    return record.asset_materialization.metadata
+
+
+def test_embeddings_search_similar_and_duplicates(mp, instance, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    shutil.copytree(IMMICH / "albums" / "nature", root / "nature")
+    rocks = IMMICH / "formats" / "jpg" / "el_torcal_rocks.jpg"
+    shutil.copy(IMMICH / "formats" / "jpeg" / "el_torcal_rocks.jpeg", root / "copy.jpeg")
+    with Image.open(rocks) as image:
+        image.save(root / "reencoded.jpg", quality=60)
+        image.resize((image.width // 2, image.height // 2)).save(root / "small.jpg", quality=85)
+    mp("library", "add", "photos", str(root))
+
+    mp("run")
+
+    metadata = _latest(instance, "clip_embeddings")
+    unique = len({p.read_bytes() for p in root.rglob("*.jpg*")})
+    assert metadata["embedded"].value == unique and metadata["failed"].value == 0
+    assert "licence" in _latest(instance, "ml_models")
+
+    original = root / "nature" / "el_torcal_rocks.jpg"
+    similar = mp.json("similar", str(original), "--limit", "5")
+    assert similar[0]["path"] in {str(original), str(root / "copy.jpeg")}
+    assert similar[0]["score"] > 0.999 and len(similar) == 5
+    assert [hit["score"] for hit in similar] == sorted(
+        (hit["score"] for hit in similar), reverse=True
+    )
+
+    hits = mp.json("search", "rocks", "--limit", "3")
+    assert len(hits) == 3 and all(Path(hit["path"]).exists() for hit in hits)
+
+    # The byte-identical copy, the re-encode and the half-size copy are one photo; the
+    # keeper is a full-size original; different photos are in no group.
+    groups = mp.json("duplicates")
+    copies = {str(original), str(root / "copy.jpeg"), str(root / "reencoded.jpg")}
+    copies.add(str(root / "small.jpg"))
+    [group] = [group for group in groups if str(original) in group["files"]]
+    assert set(group["files"]) == copies
+    assert group["keeper"] in {str(original), str(root / "copy.jpeg")}
+    grouped = {path for group in groups for path in group["files"]}
+    assert str(root / "nature" / "prairie_falcon.jpg") not in grouped
+
+
+def test_a_changed_model_embeds_again(mp, instance, tmp_path: Path, monkeypatch, clip_model):
+    root = tmp_path / "few"
+    shutil.copytree(IMMICH / "formats" / "webp", root)
+    mp("library", "add", "few", str(root))
+    mp("run")
+    other = tmp_path / "other-model"
+    shutil.copytree(clip_model, other)
+    config = other / "config.json"
+    config.write_text(config.read_text().replace('"projection_dim": ', '"projection_dim":  '))
+    monkeypatch.setenv("MEDIA_PIPELINE_CLIP_MODEL", str(other))
+    mp("run")
+    assert _latest(instance, "clip_embeddings")["embedded"].value == 1
