@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from media_pipeline.jobs.tags import TRIGGER
+
 LIBRARY_GROUP = "library"
 COLLECTION_GROUP = "collections"
 MODELS_GROUP = "models"
@@ -35,5 +37,6 @@ follow_scans = dg.AutomationConditionSensorDefinition(
     target=dg.AssetSelection.all(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
+    run_tags={TRIGGER: "automation"},
     description="Materializes derived assets of a library after its scan (eager conditions).",
 )

@@ -87,19 +87,16 @@ class Services:
         self.port = free_port()
         self.api = GraphQL(self.port)
         self.services: list[Service] = []
-        self.services.append(
-            Service(
-                "dagster-webserver",
-                ["-h", "127.0.0.1", "-p", str(self.port), "-w", str(workspace)],
-                cwd,
-                logs / "dagster-webserver.log",
-            )
-        )
-        self.services.append(
-            Service(
-                "dagster-daemon", ["run", "-w", str(workspace)], cwd, logs / "dagster-daemon.log"
-            )
-        )
+        commands = {
+            "dagster-webserver": ["-h", "127.0.0.1", "-p", str(self.port), "-w", str(workspace)],
+            "dagster-daemon": ["run", "-w", str(workspace)],
+        }
+        try:
+            for name, args in commands.items():
+                self.services.append(Service(name, args, cwd, logs / f"{name}.log"))
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         for service in self.services:
@@ -116,6 +113,24 @@ class Services:
         dead = [s for s in self.services if not s.alive()]
         if dead:
             raise AssertionError(f"{dead[0].name} exited\n{self.diagnostics()}")
+
+    def stop_sensor(self, name: str, settle: float = 7.0, attempts: int = 4) -> None:
+        """Stop a sensor through the API (the UI's toggle) and make sure it stays stopped.
+
+        The daemon can undo a stop: its sensor loop reads every sensor's state, then writes it
+        back when it starts a tick (dagster/_daemon/sensor.py, mark_sensor_state_for_tick), so
+        a stop landing between the two is overwritten and the sensor keeps ticking. Watch the
+        state for longer than one loop (5 s) and stop again if it came back."""
+        for _ in range(attempts):
+            assert self.api.stop_sensor(name) == "STOPPED"
+            deadline = time.monotonic() + settle
+            while time.monotonic() < deadline:
+                time.sleep(1.0)
+                if self.api.sensor(name)["sensorState"]["status"] != "STOPPED":
+                    break
+            else:
+                return
+        raise AssertionError(f"{name} did not stay stopped\n{self.diagnostics()}")
 
     def wait_for(
         self, check: Callable[[], T], what: str, timeout: float, interval: float = 2.0

@@ -6,10 +6,13 @@ API, as the UI does:
 
 1. Files in a registered folder trigger `library_change_sensor`: its `library_pipeline` run scans
    and renders; files added later trigger another run, which renders only the new ones.
-2. A scan started alone (`scan_library`, launched through the API) is followed by a thumbnails
-   run from `derived_assets_follow_scans`; that run is terminated through the API (the UI's
-   "Terminate" button) midway: what it committed stays, in the catalog and on disk, and the
-   next run renders exactly the rest.
+2. With the change sensor stopped through the API (the UI's toggle), a scan started alone
+   (`scan_library`, launched through the API) is followed by a thumbnails run from
+   `derived_assets_follow_scans`; that run is terminated through the API (the UI's "Terminate"
+   button) midway: what it committed stays, in the catalog and on disk, and the next run,
+   launched through the API, renders exactly the rest.
+
+The services' logs are under the test's tmp_path/logs; a failed wait prints their ends.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
 CHANGE_SENSOR = "library_change_sensor"
 FOLLOW_SENSOR = "derived_assets_follow_scans"
 PARTITION = "dagster/partition"
-BIG = 120  # distinct 24 MP photos: rendering them takes long enough to stop the run midway
+BIG = 150  # distinct 24 MP photos: rendering them takes long enough to stop the run midway
 
 
 def _with_comment(jpeg: bytes, note: str) -> bytes:
@@ -131,7 +134,7 @@ def _on_disk(home: Path, derivatives: dict[str, tuple]) -> list[str]:
 
 
 def test_sensor_runs_and_termination_through_the_api(
-    mp, services: Services, catalog: Engine, tmp_path: Path, home: Path
+    mp, corpus: Path, services: Services, catalog: Engine, tmp_path: Path, home: Path
 ) -> None:
     api = services.api
     for name in (CHANGE_SENSOR, FOLLOW_SENSOR):
@@ -165,7 +168,7 @@ def test_sensor_runs_and_termination_through_the_api(
         assert Path(info["preview_path"]).is_file() and Path(info["thumbnail_path"]).is_file()
 
     # 2. A scan launched alone is followed by the thumbnails of the automation sensor.
-    assert api.stop_sensor(CHANGE_SENSOR) == "STOPPED"  # this library's runs are ours
+    services.stop_sensor(CHANGE_SENSOR)  # the runs of the next library are ours
     big = tmp_path / "big"
     big.mkdir()
     original = (IMMICH / "albums" / "text" / "craft-beer.jpg").read_bytes()
@@ -175,18 +178,21 @@ def test_sensor_runs_and_termination_through_the_api(
     scan = api.launch("scan_library", {**library_run_tags("big", "ui"), PARTITION: "big"})
     _successful(services, 1, "the scan of big", runIds=[scan])
     assert _derivatives(catalog, "big") == {}
+    assert api.runs(tags={PARTITION: "big"}) == [api.run(scan)]  # the change sensor is off
 
     followers = {PARTITION: "big", "dagster/sensor_name": FOLLOW_SENSOR}
 
     def rendering() -> str | None:
-        [run] = api.runs(tags=followers) or [None]
-        if run is None or run["status"] in TERMINAL:
-            assert run is None, f"the thumbnails run ended before it could be terminated: {run}"
+        runs = api.runs(tags=followers)
+        if not runs:
             return None
+        assert len(runs) == 1, f"one thumbnails run expected: {runs}"
+        [run] = runs
+        assert run["status"] not in TERMINAL, f"it ended before it could be terminated: {run}"
         return run["runId"] if _derivatives(catalog, "big") else None
 
     follower = services.wait_for(rendering, "thumbnails of big, committed", 180, interval=0.5)
-    assert api.stop_sensor(FOLLOW_SENSOR) == "STOPPED"  # no more automatic runs from here
+    assert api.stop_sensor(FOLLOW_SENSOR) == "STOPPED"  # no more automatic runs (see below)
 
     # Terminate it as the UI's button does; it stops midway and keeps what it committed.
     committed = _derivatives(catalog, "big")
@@ -195,6 +201,7 @@ def test_sensor_runs_and_termination_through_the_api(
     services.wait_for(
         lambda: api.run(follower)["status"] == "CANCELED", "the run to be canceled", 90, 0.5
     )
+    services.stop_sensor(FOLLOW_SENSOR)  # (again, if the daemon undid the first stop)
     kept = _derivatives(catalog, "big")
     assert committed.items() <= kept.items()
     assert 0 < len(kept) < BIG, f"{len(kept)} of {BIG} rendered before the run was canceled"
