@@ -4,13 +4,15 @@ import dagster as dg
 
 from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.clip.assets import clip_embeddings, ml_models, search_index
+from media_pipeline.clip.assets import clip_embeddings, search_index
 from media_pipeline.duplicates.assets import duplicates
+from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
 from media_pipeline.maintenance.jobs import (
     backup_catalog_job,
     delete_missing_photos,
     nightly_backup,
 )
+from media_pipeline.models.assets import ml_models
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import (
     collection_pipeline,
@@ -32,6 +34,9 @@ defs = dg.Definitions(
         clip_embeddings,
         search_index,
         duplicates,
+        face_detections,
+        person_recognition,
+        face_clusters,
         auto_albums,
         auto_album_titles,
     ],

@@ -5,3 +5,4 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 IMMICH = CORPUS / "immich-test-assets"
+FACES = CORPUS / "faces"

@@ -21,6 +21,7 @@ from media_pipeline.catalog.albums import (
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.thumbnails import derivatives_of
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
+from media_pipeline.faces.assets import face_clusters
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
@@ -108,7 +109,7 @@ def auto_albums(
 
 
 @dg.asset(
-    deps=[auto_albums],
+    deps=[auto_albums, face_clusters],
     group_name=COLLECTION_GROUP,
     kinds={"python"},
     automation_condition=dg.AutomationCondition.eager(),

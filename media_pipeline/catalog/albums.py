@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from media_pipeline.albums.events import Photo
+from media_pipeline.catalog.faces import people_in_files
 from media_pipeline.catalog.schema import album_files, albums, libraries, media_files
 from media_pipeline.catalog.store import Catalog, utcnow
 
@@ -110,7 +111,8 @@ def album_photos(catalog: Catalog) -> Iterator[tuple[str, list[Photo]]]:
                 .join(album_files, album_files.c.file_id == media_files.c.id)
                 .where(album_files.c.album_id == album_id)
             ).all()
-        yield album_id, [Photo(*row) for row in rows]
+        names = people_in_files(catalog, [row.id for row in rows])
+        yield album_id, [Photo(*row, people=names.get(row.id, ())) for row in rows]
 
 
 def list_albums(catalog: Catalog) -> list[dict[str, Any]]:

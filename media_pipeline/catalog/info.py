@@ -7,6 +7,7 @@ from typing import Any
 
 from media_pipeline import settings
 from media_pipeline.catalog.albums import albums_of_file
+from media_pipeline.catalog.faces import faces_of
 from media_pipeline.catalog.schema import METADATA_COLUMNS
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import derivatives_of
@@ -19,7 +20,7 @@ def _derived(catalog: Catalog, file_id: int, content_hash: str) -> dict[str, Any
     return {
         "preview_path": str(home / made["preview_path"]) if made else None,
         "thumbnail_path": str(home / made["thumbnail_path"]) if made else None,
-        "faces": [],
+        "faces": faces_of(catalog, content_hash),
         "albums": albums_of_file(catalog, file_id),
     }
 

@@ -165,6 +165,55 @@ duplicate_files = Table(
     Index("ix_duplicate_files_group", "group_id"),
 )
 
+# Faces: which contents a face model has analysed (zero faces included), each face found,
+# and the people they are grouped into. Content-addressed like derivatives; faces are per
+# model (a different backend re-detects), people are not (names outlive a model change).
+face_scans = Table(
+    "face_scans",
+    metadata,
+    Column("content_hash", String(32), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("face_count", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text),
+    Column("cover_face_id", Integer),  # no FK: faces refer to persons, and SQLite dislikes cycles
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    sqlite_autoincrement=True,  # ids users type (`people name 3`) are never reused
+)
+
+faces = Table(
+    "faces",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_hash", String(32), nullable=False),
+    Column("model", String(200), nullable=False),
+    # Box and landmarks in pixels of the upright original at full size (what a viewer shows).
+    Column("x1", Float, nullable=False),
+    Column("y1", Float, nullable=False),
+    Column("x2", Float, nullable=False),
+    Column("y2", Float, nullable=False),
+    Column("landmarks", Text, nullable=False),  # JSON [[x, y], ...]
+    Column("score", Float, nullable=False),
+    Column("embedding", LargeBinary, nullable=False),  # float32, unit length
+    Column("crop_path", Text),  # relative to MEDIA_PIPELINE_HOME
+    Column("person_id", Integer, ForeignKey("persons.id", ondelete="SET NULL")),
+    # Who placed the face: "cluster", "recognition", "user" (never moved by the algorithms
+    # again; with person_id NULL: the user said "not this person"), NULL: nobody yet.
+    Column("assigned_by", String(16)),
+    Column("certainty", Float),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_faces_content_model", "content_hash", "model"),
+    Index("ix_faces_person", "person_id"),
+    sqlite_autoincrement=True,
+)
+
 # Columns of media_files that metadata extraction fills (the `info --json` fields it owns).
 METADATA_COLUMNS: tuple[str, ...] = (
     "kind",

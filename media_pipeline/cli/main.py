@@ -14,6 +14,7 @@ from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.cli.people import people
 from media_pipeline.cli.run import execute_job, run
 
 
@@ -341,6 +342,7 @@ def duplicates_command(as_json: bool) -> None:
 
 
 cli.add_command(run)
+cli.add_command(people)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`ml_models` ("Download Models"), `clip_embeddings` per library, and the `search_index`.
+"""`clip_embeddings` per library, and the `search_index`.
 
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
@@ -23,44 +23,12 @@ from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
-from media_pipeline.models.ensure import ModelFiles, ensure_model
-from media_pipeline.models.errors import ModelError
-from media_pipeline.models.specs import clip_spec, offline_from_env
+from media_pipeline.models.assets import clip_files, ml_models
 from media_pipeline.paths import MediaPaths
-from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP, MODELS_GROUP
+from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
 from media_pipeline.thumbnails.assets import thumbnails
 
 INDEX_FOLDER = "index"
-
-
-def clip_files(paths: MediaPaths) -> ModelFiles:
-    """The configured CLIP model, downloaded once and verified; one clear error otherwise."""
-    try:
-        return ensure_model(clip_spec(), paths.root() / "models", offline_from_env())
-    except ModelError as exc:
-        raise dg.Failure(str(exc)) from exc
-
-
-@dg.asset(
-    group_name=MODELS_GROUP,
-    kinds={"python"},
-    description="Download Models: the CLIP model (MEDIA_PIPELINE_CLIP_MODEL), checksummed.",
-)
-def ml_models(context: dg.AssetExecutionContext, paths: MediaPaths) -> dg.MaterializeResult:
-    files = clip_files(paths)
-    context.log.info(f"{files.name} ready at {files.path}")
-    table = "\n".join(
-        f"| `{entry.name}` | {entry.size:,} | `{entry.sha256[:16]}…` |" for entry in files.files
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "clip_model": files.name,
-            "path": dg.MetadataValue.path(str(files.path)),
-            "bytes": sum(entry.size for entry in files.files),
-            "files": dg.MetadataValue.md(f"| file | bytes | sha256 |\n|---|---|---|\n{table}"),
-            "licence": files.licence,
-        }
-    )
 
 
 class ClipConfig(dg.Config):

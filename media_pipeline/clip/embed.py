@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from PIL import Image
 
+from media_pipeline.settings import available_cores
+
 if TYPE_CHECKING:
     from media_pipeline.clip.model import ClipModel
 
@@ -93,8 +95,6 @@ def _default_workers(model: ClipModel) -> int:
     2 cores: ViT-B/32 at 17 images/s in float32, 53 with bfloat16 autocast; one core decodes
     about 290 previews/s): a thread of this process keeps it fed (end to end 52 images/s),
     and processes would only take cores from torch."""
-    from media_pipeline.clip.model import available_cores
-
     return available_cores() if model.device.type == "cuda" else 1
 
 

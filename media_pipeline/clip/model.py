@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from media_pipeline.clip.embed import (
     prepare,
 )
 from media_pipeline.models.manifest import read_manifest
+from media_pipeline.settings import available_cores
 
 __all__ = ["ClipModel", "available_cores", "cpu_has_bfloat16", "load_clip", "preprocessing_of"]
 
@@ -56,14 +56,6 @@ def preprocessing_of(folder: Path, image_size: int) -> Preprocessing:
         mean=tuple(config.get("image_mean", OPENAI_CLIP_MEAN)),  # type: ignore[arg-type]
         std=tuple(config.get("image_std", OPENAI_CLIP_STD)),  # type: ignore[arg-type]
     )
-
-
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def _features(output: Any) -> torch.Tensor:

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from media_pipeline.catalog.embeddings import iter_embeddings, replace_duplicates
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.schema import libraries, media_files, thumbnails
-from media_pipeline.clip.assets import clip_files, search_index
+from media_pipeline.clip.assets import search_index
 from media_pipeline.duplicates.find import DEFAULT_MAX_DISTANCE, DEFAULT_THRESHOLD, Item
 from media_pipeline.jobs.retries import retry_transient
+from media_pipeline.models.assets import clip_files
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
 

@@ -1,8 +1,9 @@
 """Purge files missing for longer than a grace period, with what was derived from them.
 
 Only catalog rows and derivatives go; originals are never touched (they are missing anyway).
-A derivative is shared by every file with the same content, so it is deleted only when no
-remaining row has that content.
+A derivative (thumbnails, embeddings, faces and their crops) is shared by every file with the
+same content, so it is deleted only when no remaining row has that content. People and their
+names stay; one whose faces are all gone is no longer listed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from media_pipeline.catalog.schema import libraries, media_files, thumbnails
+from media_pipeline.catalog.schema import (
+    clip_embeddings,
+    face_scans,
+    faces,
+    libraries,
+    media_files,
+    thumbnails,
+)
 from media_pipeline.catalog.store import Catalog, utcnow
 
 
@@ -61,20 +69,31 @@ def purge_missing(
                 select(media_files.c.content_hash).where(media_files.c.content_hash.in_(hashes))
             )
         }
-        orphans = conn.execute(
-            select(
-                thumbnails.c.content_hash, thumbnails.c.preview_path, thumbnails.c.thumbnail_path
-            ).where(thumbnails.c.content_hash.in_(hashes - still_used))
-        ).all()
-        conn.execute(
-            delete(thumbnails).where(thumbnails.c.content_hash.in_([o[0] for o in orphans]))
-        )
+        gone = list(hashes - still_used)
+        files = [
+            path
+            for row in conn.execute(
+                select(thumbnails.c.preview_path, thumbnails.c.thumbnail_path).where(
+                    thumbnails.c.content_hash.in_(gone)
+                )
+            )
+            for path in row
+        ]
+        files += [
+            row.crop_path
+            for row in conn.execute(
+                select(faces.c.crop_path).where(
+                    faces.c.content_hash.in_(gone), faces.c.crop_path.is_not(None)
+                )
+            )
+        ]
+        for table in (thumbnails, clip_embeddings, face_scans, faces):
+            conn.execute(delete(table).where(table.c.content_hash.in_(gone)))
     # Files go only once the rows are gone for good (after the commit).
-    for _, preview, thumbnail in orphans:
-        for rel_path in (preview, thumbnail):
-            try:
-                (home / rel_path).unlink()
-                report.derivatives += 1
-            except FileNotFoundError:
-                pass
+    for rel_path in files:
+        try:
+            (home / rel_path).unlink()
+            report.derivatives += 1
+        except FileNotFoundError:
+            pass
     return report

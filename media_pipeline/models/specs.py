@@ -6,6 +6,12 @@ Settings (environment, read at call time like media_pipeline.settings):
 - ``MEDIA_PIPELINE_CLIP_MODEL``: a Hugging Face hub id (default
   ``openai/clip-vit-base-patch32``) or a local directory with a transformers CLIP model,
   used as is (no download, no network).
+- ``MEDIA_PIPELINE_FACE_BACKEND``: ``auto`` (default: insightface when its model pack is on
+  disk and the package is installed, else dlib), ``dlib`` or ``insightface`` (which makes
+  ``ml_models`` download the pack: it is never fetched unasked, its licence is
+  non-commercial).
+- ``MEDIA_PIPELINE_FACE_MODEL``: the insightface pack: ``buffalo_l`` (default, downloaded
+  from insightface's release) or a local directory of ONNX files, used as is.
 - ``MEDIA_PIPELINE_OFFLINE`` (or huggingface's own ``HF_HUB_OFFLINE``): never download;
   a model that is not on disk is a ModelMissing error.
 """
@@ -22,15 +28,20 @@ __all__ = [
     "CLIP_LICENCE",
     "CLIP_SETTING",
     "DEFAULT_CLIP_MODEL",
+    "FACE_BACKEND_SETTING",
     "FACE_SETTING",
     "INSIGHTFACE_LICENCE",
     "ModelSpec",
     "clip_spec",
+    "face_backend_from_env",
+    "face_spec",
     "offline_from_env",
 ]
 
 CLIP_SETTING = "MEDIA_PIPELINE_CLIP_MODEL"
 FACE_SETTING = "MEDIA_PIPELINE_FACE_MODEL"
+FACE_BACKEND_SETTING = "MEDIA_PIPELINE_FACE_BACKEND"
+FACE_BACKENDS = ("auto", "dlib", "insightface")
 OFFLINE_SETTINGS = ("MEDIA_PIPELINE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 DEFAULT_CLIP_MODEL = "openai/clip-vit-base-patch32"
 
@@ -157,6 +168,35 @@ def clip_spec(value: str | None = None, revision: str | None = None) -> ModelSpe
         fallback_patterns=CLIP_FALLBACK_FILES,
         **common,  # type: ignore[arg-type]
     )
+
+
+def face_spec(value: str | None = None) -> ModelSpec:
+    """The insightface pack: ``value``, else MEDIA_PIPELINE_FACE_MODEL, else buffalo_l."""
+    value = (value or os.environ.get(FACE_SETTING, "") or "buffalo_l").strip()
+    if value in {"buffalo_l", BUFFALO_L.name}:
+        return BUFFALO_L
+    if _looks_like_path(value):
+        path = Path(value).expanduser().resolve()
+        return ModelSpec(
+            name=str(path),
+            kind="local",
+            setting=FACE_SETTING,
+            licence=INSIGHTFACE_LICENCE,
+            local_path=path,
+            description="face model pack",
+        )
+    raise ValueError(
+        f"{FACE_SETTING}={value!r}: expected buffalo_l or a local directory of insightface "
+        "ONNX models"
+    )
+
+
+def face_backend_from_env() -> str:
+    """MEDIA_PIPELINE_FACE_BACKEND, checked: auto (default), dlib or insightface."""
+    value = os.environ.get(FACE_BACKEND_SETTING, "").strip().lower() or "auto"
+    if value not in FACE_BACKENDS:
+        raise ValueError(f"{FACE_BACKEND_SETTING}={value!r}: expected one of {FACE_BACKENDS}")
+    return value
 
 
 def offline_from_env() -> bool:

@@ -3,7 +3,6 @@
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
-import os
 import time
 from contextlib import closing
 from pathlib import Path
@@ -22,6 +21,7 @@ from media_pipeline.metadata.errors import read_failure
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
 from media_pipeline.scan.assets import media_catalog
+from media_pipeline.settings import available_cores
 from media_pipeline.thumbnails.pool import render_many
 from media_pipeline.thumbnails.render import Rendered, RenderSettings
 from media_pipeline.thumbnails.storage import derivative_paths, write_atomically
@@ -106,7 +106,7 @@ def thumbnails(
 ) -> dg.MaterializeResult:
     render_settings = config.render_settings()
     fingerprint = render_settings.fingerprint()
-    workers = config.workers or os.cpu_count() or 1
+    workers = config.workers or available_cores()
     home = paths.root()
     with retry_transient(context):
         store = catalog.open()

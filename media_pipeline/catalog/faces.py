@@ -1,0 +1,505 @@
+"""Catalog queries of faces and people: what the face stage still has to analyse, the faces it
+found, the people they are grouped into, and the user's edits (name, merge, move)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, update
+
+from media_pipeline.catalog.schema import (
+    face_scans,
+    faces,
+    libraries,
+    media_files,
+    persons,
+    thumbnails,
+)
+from media_pipeline.catalog.store import Catalog, utcnow
+
+STAGE = "faces"
+USER = "user"  # assigned_by of a face the user placed: the algorithms never move it
+CLUSTER = "cluster"
+RECOGNITION = "recognition"
+# A new model's face takes over an old face's person when this share of the smaller box lies
+# in the other (not IoU: detectors draw boxes of different tightness around the same face,
+# dlib's HOG box sits well inside SCRFD's, while two faces never overlap that much).
+MATCH_OVERLAP = 0.6
+
+
+@dataclass(frozen=True)
+class FaceSource:
+    """What a content's faces are detected on, and the frame its boxes are stored in."""
+
+    preview_path: str  # relative to MEDIA_PIPELINE_HOME
+    upright: tuple[int, int] | None  # the original's upright size (None: unknown)
+
+
+@dataclass(frozen=True)
+class FoundFace:
+    """A face ready to store: box and landmarks already in the original's frame."""
+
+    box: tuple[float, float, float, float]
+    landmarks: list[list[float]]
+    score: float
+    embedding: np.ndarray = field(repr=False)
+    crop_path: str | None = None
+
+
+@dataclass
+class FaceTable:
+    """Faces of one model in memory for clustering: parallel arrays, one row per face."""
+
+    ids: np.ndarray  # int64
+    people: np.ndarray  # int64, -1 where the face is in nobody
+    assigned_by: list[str | None]
+    embeddings: np.ndarray  # float32 [n, dim], unit rows
+
+    @property
+    def by_user(self) -> np.ndarray:
+        """The user placed the face (or took it out of every person): never moved again."""
+        return np.array([by == USER for by in self.assigned_by], dtype=bool)
+
+
+def scanned(model: str) -> ColumnElement[bool]:
+    """A file's content has been analysed by this face model (with or without faces)."""
+    return exists().where(
+        face_scans.c.content_hash == media_files.c.content_hash, face_scans.c.model == model
+    )
+
+
+def _present() -> ColumnElement[bool]:
+    return exists().where(
+        media_files.c.content_hash == faces.c.content_hash, media_files.c.status == "present"
+    )
+
+
+def face_sources(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, FaceSource]:
+    """content hash -> its preview and the original's upright size (from any file with it)."""
+    found: dict[str, FaceSource] = {}
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                thumbnails.c.content_hash,
+                thumbnails.c.preview_path,
+                media_files.c.width,
+                media_files.c.height,
+                media_files.c.orientation,
+            )
+            .join(media_files, media_files.c.content_hash == thumbnails.c.content_hash)
+            .where(thumbnails.c.content_hash.in_(list(content_hashes)))
+        )
+        for content_hash, preview, width, height, orientation in rows:
+            if content_hash in found:
+                continue
+            upright = None
+            if width and height:
+                upright = (height, width) if (orientation or 1) >= 5 else (width, height)
+            found[content_hash] = FaceSource(preview, upright)
+    return found
+
+
+def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over the smaller box's area."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width * height / smaller if smaller > 0 else 0.0
+
+
+def save_face_scans(
+    catalog: Catalog, model: str, scans: Sequence[tuple[str, Sequence[FoundFace]]]
+) -> None:
+    """Store each content's faces by ``model`` and mark it analysed, in one transaction.
+
+    Faces another model found in the same content are replaced; a new face that overlaps
+    one of them (MATCH_OVERLAP) keeps its person and who placed it there, so names and
+    the user's corrections survive a change of backend.
+    """
+    if not scans:
+        return
+    now = utcnow()
+    hashes = [content_hash for content_hash, _ in scans]
+    with catalog.transaction() as writer:
+        conn = writer.conn
+        old: dict[str, list[Any]] = {}
+        for row in conn.execute(
+            select(
+                faces.c.content_hash, faces.c.x1, faces.c.y1, faces.c.x2, faces.c.y2,
+                faces.c.person_id, faces.c.assigned_by, faces.c.certainty,
+            ).where(faces.c.content_hash.in_(hashes), faces.c.person_id.is_not(None))
+        ):  # fmt: skip
+            old.setdefault(row.content_hash, []).append(row)
+        conn.execute(delete(faces).where(faces.c.content_hash.in_(hashes)))
+        conn.execute(delete(face_scans).where(face_scans.c.content_hash.in_(hashes)))
+        rows = []
+        for content_hash, found in scans:
+            for face in found:
+                inherited = max(
+                    old.get(content_hash, []),
+                    key=lambda row, box=face.box: _overlap(box, (row.x1, row.y1, row.x2, row.y2)),
+                    default=None,
+                )
+                if (
+                    inherited is not None
+                    and _overlap(face.box, (inherited.x1, inherited.y1, inherited.x2, inherited.y2))
+                    < MATCH_OVERLAP
+                ):
+                    inherited = None
+                rows.append(
+                    {
+                        "content_hash": content_hash,
+                        "model": model,
+                        "x1": face.box[0],
+                        "y1": face.box[1],
+                        "x2": face.box[2],
+                        "y2": face.box[3],
+                        "landmarks": json.dumps(face.landmarks),
+                        "score": face.score,
+                        "embedding": np.asarray(face.embedding, dtype=np.float32).tobytes(),
+                        "crop_path": face.crop_path,
+                        "person_id": inherited.person_id if inherited else None,
+                        "assigned_by": inherited.assigned_by if inherited else None,
+                        "certainty": inherited.certainty if inherited else None,
+                        "created_at": now,
+                    }
+                )
+        if rows:
+            conn.execute(faces.insert(), rows)
+        conn.execute(
+            face_scans.insert(),
+            [
+                {"content_hash": h, "model": model, "face_count": len(found), "created_at": now}
+                for h, found in scans
+            ],
+        )
+
+
+def load_faces(catalog: Catalog, model: str, page: int = 20_000) -> FaceTable:
+    """Every face by ``model`` in a present file, paged by id (no long transaction)."""
+    ids: list[int] = []
+    people: list[int] = []
+    assigned_by: list[str | None] = []
+    vectors: list[bytes] = []
+    after = 0
+    while True:
+        with catalog.engine.connect() as conn:
+            rows = conn.execute(
+                select(faces.c.id, faces.c.person_id, faces.c.assigned_by, faces.c.embedding)
+                .where(faces.c.model == model, faces.c.id > after, _present())
+                .order_by(faces.c.id)
+                .limit(page)
+            ).all()
+        for row in rows:
+            ids.append(row.id)
+            people.append(row.person_id if row.person_id is not None else -1)
+            assigned_by.append(row.assigned_by)
+            vectors.append(row.embedding)
+        if len(rows) < page:
+            break
+        after = rows[-1].id
+    dim = len(vectors[0]) // 4 if vectors else 0
+    embeddings = (
+        np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), dim)
+        if vectors
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    return FaceTable(
+        np.array(ids, dtype=np.int64),
+        np.array(people, dtype=np.int64),
+        assigned_by,
+        embeddings,
+    )
+
+
+def named_people(catalog: Catalog) -> dict[int, str]:
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(select(persons.c.id, persons.c.name).where(persons.c.name.is_not(None)))
+        return {row.id: row.name for row in rows}
+
+
+def create_people(catalog: Catalog, covers: Sequence[int]) -> list[int]:
+    """One new person per cover face id; their ids, in order."""
+    now = utcnow()
+    created = []
+    with catalog.transaction() as writer:
+        for cover in covers:
+            result = writer.conn.execute(
+                persons.insert().values(cover_face_id=cover, created_at=now, updated_at=now)
+            )
+            created.append(int(result.inserted_primary_key[0]))
+    return created
+
+
+def assign_faces(
+    catalog: Catalog, assignments: Iterable[tuple[int, int | None, str | None, float | None]]
+) -> int:
+    """Set (face id, person id, assigned by, certainty); never touches faces the user placed."""
+    rows = [
+        {"face": face, "person": person, "by": by, "certainty": certainty}
+        for face, person, by, certainty in assignments
+    ]
+    if not rows:
+        return 0
+    statement = (
+        update(faces)
+        .where(
+            faces.c.id == bindparam("face"),
+            (faces.c.assigned_by.is_(None)) | (faces.c.assigned_by != USER),
+        )
+        .values(
+            person_id=bindparam("person"),
+            assigned_by=bindparam("by"),
+            certainty=bindparam("certainty"),
+        )
+    )
+    with catalog.transaction() as writer:
+        writer.conn.execute(statement, rows)
+    return len(rows)
+
+
+def release_faces(catalog: Catalog, by: Sequence[str], keep_people: Iterable[int]) -> int:
+    """Take faces placed by ``by`` out of every person except ``keep_people`` (the start of a
+    full re-clustering: named people keep theirs, the user's placements are never undone)."""
+    keep = list(keep_people)
+    with catalog.transaction() as writer:
+        result = writer.conn.execute(
+            update(faces)
+            .where(
+                faces.c.assigned_by.in_(list(by)),
+                faces.c.person_id.is_not(None),
+                ~faces.c.person_id.in_(keep) if keep else faces.c.person_id.is_not(None),
+            )
+            .values(person_id=None, assigned_by=None, certainty=None)
+        )
+        writer.conn.execute(
+            delete(persons).where(
+                ~exists().where(faces.c.person_id == persons.c.id), persons.c.name.is_(None)
+            )
+        )
+        return result.rowcount or 0
+
+
+# -- what users see and edit -------------------------------------------------------------------
+
+
+def _file_path(root: str, rel_path: str) -> str:
+    return f"{root.rstrip('/')}/{rel_path}"
+
+
+def list_people(catalog: Catalog, home: str | None = None) -> list[dict[str, Any]]:
+    """People with at least one face in a present file: id, name, face count, cover face
+    (the chosen one if still there, else the sharpest detection), most faces first."""
+    with catalog.engine.connect() as conn:
+        counts = conn.execute(
+            select(faces.c.person_id, func.count())
+            .where(faces.c.person_id.is_not(None), _present())
+            .group_by(faces.c.person_id)
+        ).all()
+        if not counts:
+            return []
+        people = {
+            row.id: row
+            for row in conn.execute(
+                select(persons).where(persons.c.id.in_([person for person, _ in counts]))
+            )
+        }
+        best: dict[int, Any] = {}  # the best-scored face of each person: its first row
+        for row in conn.execute(
+            select(faces.c.person_id, faces.c.id, faces.c.crop_path, faces.c.content_hash)
+            .where(faces.c.person_id.in_(list(people)), _present())
+            .order_by(faces.c.person_id, faces.c.score.desc(), faces.c.id)
+        ):
+            best.setdefault(row.person_id, row)
+        chosen_ids = [row.cover_face_id for row in people.values() if row.cover_face_id]
+        chosen = {
+            row.id: row
+            for row in conn.execute(
+                select(
+                    faces.c.id, faces.c.person_id, faces.c.crop_path, faces.c.content_hash
+                ).where(faces.c.id.in_(chosen_ids), _present())
+            )
+        }
+        cover_faces = {}
+        for person_id, person in people.items():
+            cover = chosen.get(person.cover_face_id)
+            if cover is None or cover.person_id != person_id:
+                cover = best.get(person_id)
+            cover_faces[person_id] = cover
+        paths = {
+            row.content_hash: _file_path(row.root, row.rel_path)
+            for row in conn.execute(
+                select(media_files.c.content_hash, libraries.c.root, media_files.c.rel_path)
+                .join(libraries, libraries.c.id == media_files.c.library_id)
+                .where(
+                    media_files.c.content_hash.in_(
+                        [cover.content_hash for cover in cover_faces.values() if cover]
+                    ),
+                    media_files.c.status == "present",
+                )
+                .order_by(media_files.c.rel_path.desc())
+            )
+        }
+    listed = []
+    for person_id, count in counts:
+        person = people.get(person_id)
+        if person is None:
+            continue
+        cover = cover_faces[person_id]
+        listed.append(
+            {
+                "id": person_id,
+                "name": person.name,
+                "face_count": int(count),
+                "cover_face": {
+                    "id": cover.id,
+                    "crop_path": f"{home.rstrip('/')}/{cover.crop_path}"
+                    if home and cover.crop_path
+                    else cover.crop_path,
+                    "file": paths.get(cover.content_hash),
+                }
+                if cover
+                else None,
+            }
+        )
+    listed.sort(key=lambda person: (-person["face_count"], person["id"]))
+    return listed
+
+
+class PersonNotFound(LookupError):
+    pass
+
+
+def _require_person(conn: Any, person_id: int) -> Any:
+    row = conn.execute(select(persons).where(persons.c.id == person_id)).first()
+    if row is None:
+        raise PersonNotFound(f"no person with id {person_id} (see `media-pipeline people`)")
+    return row
+
+
+def name_person(catalog: Catalog, person_id: int, name: str) -> None:
+    """Name a person; their faces become the user's (the algorithms keep them there)."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a name cannot be empty")
+    with catalog.transaction() as writer:
+        _require_person(writer.conn, person_id)
+        writer.conn.execute(
+            update(persons).where(persons.c.id == person_id).values(name=name, updated_at=utcnow())
+        )
+
+
+def merge_people(catalog: Catalog, keep: int, other: int) -> int:
+    """Move every face of ``other`` into ``keep`` and delete ``other``; ``keep`` takes
+    ``other``'s name when it has none. Returns the faces moved."""
+    if keep == other:
+        raise ValueError("cannot merge a person into itself")
+    with catalog.transaction() as writer:
+        kept = _require_person(writer.conn, keep)
+        gone = _require_person(writer.conn, other)
+        moved = writer.conn.execute(
+            update(faces).where(faces.c.person_id == other).values(person_id=keep)
+        ).rowcount
+        if kept.name is None and gone.name is not None:
+            writer.conn.execute(update(persons).where(persons.c.id == keep).values(name=gone.name))
+        writer.conn.execute(update(persons).where(persons.c.id == keep).values(updated_at=utcnow()))
+        writer.conn.execute(delete(persons).where(persons.c.id == other))
+    return int(moved or 0)
+
+
+def move_face(catalog: Catalog, face_id: int, person_id: int | None) -> None:
+    """The user puts a face into a person, or (None) out of every person; either way the
+    algorithms never move it again."""
+    with catalog.transaction() as writer:
+        if person_id is not None:
+            _require_person(writer.conn, person_id)
+        result = writer.conn.execute(
+            update(faces)
+            .where(faces.c.id == face_id)
+            .values(person_id=person_id, assigned_by=USER, certainty=1.0 if person_id else None)
+        )
+        if not result.rowcount:
+            raise LookupError(f"no face with id {face_id} (see `media-pipeline info PATH`)")
+
+
+def faces_of(catalog: Catalog, content_hash: str) -> list[dict[str, Any]]:
+    """One content's faces for `info --json`: box in the upright original's pixels."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(faces, persons.c.name)
+            .outerjoin(persons, persons.c.id == faces.c.person_id)
+            .where(faces.c.content_hash == content_hash)
+            .order_by(faces.c.x1, faces.c.id)
+        ).all()
+    return [
+        {
+            "id": row.id,
+            "box": {
+                "x1": round(row.x1),
+                "y1": round(row.y1),
+                "x2": round(row.x2),
+                "y2": round(row.y2),
+            },
+            "score": round(row.score, 4),
+            "person_id": row.person_id,
+            "person": row.name,
+            "assigned_by": row.assigned_by,
+            "certainty": row.certainty,
+            "model": row.model,
+        }
+        for row in rows
+    ]
+
+
+def person_crops(catalog: Catalog, person_id: int, limit: int) -> list[str]:
+    """Crop paths (relative to MEDIA_PIPELINE_HOME) of a person's best faces."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(faces.c.crop_path)
+            .where(faces.c.person_id == person_id, faces.c.crop_path.is_not(None), _present())
+            .order_by(faces.c.score.desc(), faces.c.id)
+            .limit(limit)
+        )
+        return [row.crop_path for row in rows]
+
+
+def people_in_files(catalog: Catalog, file_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """file id -> names of the named people whose faces are in it (for album titles)."""
+    if not file_ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(media_files.c.id, persons.c.name)
+            .join(faces, faces.c.content_hash == media_files.c.content_hash)
+            .join(persons, and_(persons.c.id == faces.c.person_id, persons.c.name.is_not(None)))
+            .where(media_files.c.id.in_(list(file_ids)))
+        )
+        for file_id, name in rows:
+            found.setdefault(file_id, set()).add(name)
+    return {file_id: tuple(sorted(names)) for file_id, names in found.items()}
+
+
+def face_counts(catalog: Catalog, model: str) -> dict[str, int]:
+    """Totals for the UI: faces, faces in a person, people."""
+    with catalog.engine.connect() as conn:
+        total = conn.execute(
+            select(func.count()).where(faces.c.model == model, _present())
+        ).scalar_one()
+        placed = conn.execute(
+            select(func.count()).where(
+                faces.c.model == model, faces.c.person_id.is_not(None), _present()
+            )
+        ).scalar_one()
+        people = conn.execute(
+            select(func.count(func.distinct(faces.c.person_id))).where(
+                faces.c.model == model, faces.c.person_id.is_not(None), _present()
+            )
+        ).scalar_one()
+    return {"faces": int(total), "in_people": int(placed), "people": int(people)}

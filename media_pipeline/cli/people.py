@@ -1,0 +1,88 @@
+"""`media-pipeline people`: list people, name them, merge two, move a face by hand.
+
+Edits take effect at once in the catalog; the next `run` (or the nightly one) recognises new
+faces of the people named here and never moves a face placed by hand.
+"""
+
+from __future__ import annotations
+
+import click
+
+from media_pipeline import settings
+from media_pipeline.catalog.faces import (
+    PersonNotFound,
+    list_people,
+    merge_people,
+    move_face,
+    name_person,
+)
+from media_pipeline.catalog.store import open_catalog
+from media_pipeline.cli.output import console, print_json, print_table
+
+
+def _catalog():
+    return open_catalog(settings.database_url())
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def people(ctx: click.Context, as_json: bool) -> None:
+    """People with face counts (most faces first); subcommands edit them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = list_people(_catalog(), str(settings.media_home()))
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"People ({len(rows)})",
+        ["id", "name", "faces", "cover"],
+        [
+            [
+                r["id"],
+                r["name"] or "(unnamed)",
+                r["face_count"],
+                (r["cover_face"] or {}).get("file"),
+            ]
+            for r in rows
+        ],
+    )
+
+
+@people.command("name")
+@click.argument("person_id", type=int)
+@click.argument("name")
+def people_name(person_id: int, name: str) -> None:
+    """Name person PERSON_ID (their faces then train the recognition of new photos)."""
+    try:
+        name_person(_catalog(), person_id, name)
+    except (PersonNotFound, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"person {person_id} is now [bold]{name.strip()}[/bold]")
+
+
+@people.command("merge")
+@click.argument("keep", type=int)
+@click.argument("other", type=int)
+def people_merge(keep: int, other: int) -> None:
+    """Move every face of person OTHER into person KEEP, and remove OTHER."""
+    try:
+        moved = merge_people(_catalog(), keep, other)
+    except (PersonNotFound, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"merged person {other} into {keep}: {moved} faces moved")
+
+
+@people.command("move")
+@click.argument("face_id", type=int)
+@click.argument("person_id")
+def people_move(face_id: int, person_id: str) -> None:
+    """Put face FACE_ID (see `info PATH`) into PERSON_ID, or `none` to take it out of every
+    person. The algorithms never move it again."""
+    target = None if person_id.lower() == "none" else int(person_id)
+    try:
+        move_face(_catalog(), face_id, target)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"face {face_id} → {'nobody' if target is None else f'person {target}'}")

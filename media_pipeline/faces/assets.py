@@ -1,0 +1,410 @@
+"""`face_detections` per library ("Scan Faces"), then across libraries `person_recognition`
+("Train Faces": named people claim the faces they are sure of) and `face_clusters` ("Cluster
+All Faces": the rest join existing people or form new ones).
+
+Recognition runs before clustering so a new photo of someone the user named goes to that
+person with a certainty, instead of seeding an unnamed look-alike group first.
+
+Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
+"""
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+
+from media_pipeline.catalog.faces import (
+    CLUSTER,
+    RECOGNITION,
+    STAGE,
+    FoundFace,
+    assign_faces,
+    create_people,
+    face_counts,
+    face_sources,
+    list_people,
+    load_faces,
+    named_people,
+    person_crops,
+    release_faces,
+    save_face_scans,
+    scanned,
+)
+from media_pipeline.catalog.pending import PendingContent, count_pending, iter_pending
+from media_pipeline.catalog.resource import CatalogResource
+from media_pipeline.catalog.store import Catalog, FileFailure
+from media_pipeline.catalog.thumbnails import has_preview
+from media_pipeline.contact_sheet import contact_sheet, markdown_image
+from media_pipeline.faces.backends import FaceBackendError
+from media_pipeline.faces.cluster import group_faces, max_distance_for
+from media_pipeline.faces.config import recorded_model, resolve_face_settings
+from media_pipeline.faces.detect import (
+    DETECTOR,
+    FaceScan,
+    FaceSettings,
+    cached_backend,
+    to_original,
+)
+from media_pipeline.faces.recognize import recognise
+from media_pipeline.jobs.partitions import library_partitions
+from media_pipeline.jobs.progress import format_progress
+from media_pipeline.jobs.retries import retry_transient
+from media_pipeline.models.assets import ml_models
+from media_pipeline.models.errors import ModelError
+from media_pipeline.paths import MediaPaths
+from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
+from media_pipeline.settings import available_cores, env_int
+from media_pipeline.thumbnails.assets import thumbnails
+from media_pipeline.thumbnails.pool import render_many
+from media_pipeline.thumbnails.storage import write_atomically
+
+FACES_FOLDER = "faces"
+SHEET_PEOPLE = 12  # people shown in the clustering's contact sheets
+SHEET_FACES = 8  # faces per person in a sheet
+# Faces a new person needs (as Immich's default): a face seen once or twice is more often a
+# stranger in the background than someone to name.
+MIN_FACES_SETTING = "MEDIA_PIPELINE_FACE_MIN_FACES"
+DEFAULT_MIN_FACES = 3
+
+
+class FaceConfig(dg.Config):
+    """Detection settings; the backend and its model come from MEDIA_PIPELINE_FACE_BACKEND
+    and MEDIA_PIPELINE_FACE_MODEL unless ``backend`` is set here."""
+
+    backend: str = ""  # "", "auto", "dlib" or "insightface"
+    min_size: int = 32  # px on the 1440 px preview (faces/detect.py says why)
+    min_score: float = -1.0  # < 0: the backend's default (dlib 0.0, insightface 0.7)
+    upsample: int = 1  # dlib
+    detector: str = "hog"  # dlib: hog or cnn
+    det_size: int = 640  # insightface
+    device: str = "auto"
+    workers: int = 0  # detection processes; 0: one per core (dlib), one (insightface)
+    batch_size: int = 50
+
+    def base(self) -> FaceSettings:
+        return FaceSettings(
+            min_size=self.min_size,
+            min_score=None if self.min_score < 0 else self.min_score,
+            upsample=self.upsample,
+            detector=self.detector,
+            det_size=self.det_size,
+            device=self.device,
+        )
+
+
+def face_settings(paths: MediaPaths, config: FaceConfig | None = None) -> FaceSettings:
+    """The configured backend and model, or a dg.Failure that says what to fix."""
+    config = config or FaceConfig()
+    try:
+        return resolve_face_settings(
+            paths.root() / "models", config.base(), backend=config.backend or None
+        )
+    except (ModelError, ValueError) as exc:
+        raise dg.Failure(str(exc)) from exc
+
+
+def crop_path(content_hash: str, model: str, index: int) -> str:
+    """Content-addressed like the thumbnails, with the model's tag (faces are per model)."""
+    tag = hashlib.sha1(model.encode()).hexdigest()[:8]
+    folder = os.path.join(FACES_FOLDER, content_hash[:2], content_hash[2:4])
+    return os.path.join(folder, f"{content_hash}-{tag}-{index}.jpg")
+
+
+def _with_sources(store: Catalog, home: Path, pending: Iterator[PendingContent], page: int = 200):
+    """(pending, upright size) keys with their preview paths, one query per page."""
+    chunk: list[PendingContent] = []
+
+    def pair(items: list[PendingContent]):
+        sources = face_sources(store, [item.content_hash for item in items])
+        for item in items:
+            source = sources.get(item.content_hash)
+            if source is not None:
+                yield (item, source.upright), str(home / source.preview_path)
+
+    for item in pending:
+        chunk.append(item)
+        if len(chunk) == page:
+            yield from pair(chunk)
+            chunk = []
+    yield from pair(chunk)
+
+
+def _found_faces(home: Path, content_hash: str, model: str, scan: FaceScan, upright):
+    found = []
+    for index, (face, crop) in enumerate(zip(scan.faces, scan.crops, strict=True)):
+        analysed = (scan.width, scan.height)
+        corners = to_original(np.array(face.box).reshape(2, 2), analysed, upright)
+        points = to_original(np.array(face.landmarks), analysed, upright)
+        path = crop_path(content_hash, model, index)
+        write_atomically(home, path, crop)
+        found.append(
+            FoundFace(
+                box=tuple(round(float(v), 1) for v in corners.ravel()),  # type: ignore[arg-type]
+                landmarks=[[round(float(x), 1), round(float(y), 1)] for x, y in points],
+                score=round(face.score, 4),
+                embedding=face.embedding,
+                crop_path=path,
+            )
+        )
+    return found
+
+
+@dg.asset(
+    partitions_def=library_partitions,
+    group_name=LIBRARY_GROUP,
+    deps=[thumbnails, ml_models],
+    kinds={"python", "onnx"},
+    pool="ml",
+    automation_condition=dg.AutomationCondition.eager(),
+    description="Scan Faces: faces (box, landmarks, score, embedding, crop) found in the "
+    "previews by the configured backend (insightface or dlib), per content and model.",
+)
+def face_detections(
+    context: dg.AssetExecutionContext,
+    config: FaceConfig,
+    catalog: CatalogResource,
+    paths: MediaPaths,
+) -> dg.MaterializeResult:
+    settings = face_settings(paths, config)
+    try:
+        cached_backend(settings)
+    except FaceBackendError as exc:
+        raise dg.Failure(str(exc)) from exc
+    model = recorded_model(settings)
+    workers = config.workers or (available_cores() if settings.backend == "dlib" else 1)
+    home = paths.root()
+    scanned_files = failed = found_faces = 0
+    sample: list[Path] = []
+    started = last_report = time.monotonic()
+    with retry_transient(context):
+        store = catalog.open()
+        library = store.library(context.partition_key)
+        if library is None:
+            raise dg.Failure(f"library {context.partition_key!r} is not registered")
+        done = scanned(model) | ~has_preview()
+        total = count_pending(store, library, STAGE, done)
+        context.log.info(f"{total} contents to scan for faces with {model}, {workers} workers")
+        batch: list[tuple[str, list[FoundFace]]] = []
+        failures: list[FileFailure] = []
+
+        def flush() -> None:
+            save_face_scans(store, model, batch)
+            with store.transaction() as writer:
+                writer.record_errors(library.id, failures)
+            batch.clear()
+            failures.clear()
+
+        jobs = _with_sources(store, home, iter_pending(store, library, STAGE, done))
+        try:
+            with closing(render_many(jobs, settings, workers, renderer=DETECTOR)) as results:
+                for (pending, upright), result in results:
+                    if isinstance(result, FaceScan):
+                        found = _found_faces(home, pending.content_hash, model, result, upright)
+                        batch.append((pending.content_hash, found))
+                        scanned_files += 1
+                        found_faces += len(found)
+                        sample.extend(home / face.crop_path for face in found[:2] if face.crop_path)
+                    else:
+                        failures.append(
+                            FileFailure(
+                                pending.rel_path, STAGE, str(result), pending.size, pending.mtime_ns
+                            )
+                        )
+                        failed += 1
+                    if len(batch) + len(failures) >= config.batch_size:
+                        flush()
+                    now = time.monotonic()
+                    if now - last_report >= 2.0:
+                        progress = format_progress(
+                            "faces", scanned_files + failed, total, now - started
+                        )
+                        context.log.info(progress)
+                        last_report = now
+        finally:
+            flush()
+    seconds = time.monotonic() - started
+    context.log.info(
+        f"faces of {library.name}: {scanned_files} files scanned, {found_faces} faces, "
+        f"{failed} failed"
+    )
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "library": library.name,
+        "backend": settings.backend,
+        "model": model,
+        "files_scanned": scanned_files,
+        "faces_found": found_faces,
+        "failed": failed,
+        "seconds": round(seconds, 3),
+        "files_per_second": round(scanned_files / seconds, 2) if seconds > 0 else 0.0,
+        "workers": workers,
+    }
+    sheet = contact_sheet(sample[:24])
+    if sheet is not None:
+        metadata["new_faces"] = dg.MetadataValue.md(markdown_image(sheet, "faces found"))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+class RecognitionConfig(dg.Config):
+    min_certainty: float = 0.6
+    max_distance: float = -1.0  # < 0: the backend's default (faces/cluster.py)
+
+
+@dg.asset(
+    deps=[face_detections],
+    group_name=COLLECTION_GROUP,
+    kinds={"scikitlearn"},
+    automation_condition=dg.AutomationCondition.eager(),
+    description="Train Faces: a classifier trained on the faces of named people assigns the "
+    "faces nobody has placed yet, with a certainty; below the threshold they stay unknown.",
+)
+def person_recognition(
+    context: dg.AssetExecutionContext,
+    config: RecognitionConfig,
+    catalog: CatalogResource,
+    paths: MediaPaths,
+) -> dg.MaterializeResult:
+    model = recorded_model(face_settings(paths))
+    distance = max_distance_for(model, None if config.max_distance < 0 else config.max_distance)
+    with retry_transient(context):
+        store = catalog.open()
+        names = named_people(store)
+        table = load_faces(store, model)
+        by_recognition = np.array([by == RECOGNITION for by in table.assigned_by], dtype=bool)
+        training = np.isin(table.people, list(names)) & ~by_recognition
+        candidates = (table.people < 0) & ~table.by_user
+        results = recognise(
+            table.embeddings[training],
+            table.people[training],
+            table.embeddings[candidates],
+            distance,
+            config.min_certainty,
+        )
+        rows = table.ids[candidates]
+        assigned = [
+            (int(rows[r.face]), r.person_id, RECOGNITION, r.certainty)
+            for r in results
+            if r.person_id is not None
+        ]
+        assign_faces(store, assigned)
+    per_person: dict[str, int] = {}
+    for _, person, _, _ in assigned:
+        per_person[names[person]] = per_person.get(names[person], 0) + 1
+    context.log.info(
+        f"recognised {len(assigned)} of {int(candidates.sum())} unplaced faces "
+        f"({len(names)} named people, {int(training.sum())} training faces)"
+    )
+    table_md = "\n".join(f"| {name} | {count} |" for name, count in sorted(per_person.items()))
+    return dg.MaterializeResult(
+        metadata={
+            "model": model,
+            "named_people": len(names),
+            "training_faces": int(training.sum()),
+            "candidates": int(candidates.sum()),
+            "recognised": len(assigned),
+            "max_distance": distance,
+            "min_certainty": config.min_certainty,
+            "recognised_per_person": dg.MetadataValue.md(
+                f"| person | faces |\n|---|---|\n{table_md}" if table_md else "(none)"
+            ),
+        }
+    )
+
+
+class ClusterConfig(dg.Config):
+    min_faces: int = 0  # faces a new person needs, fewer stay unknown; 0: MIN_FACES_SETTING
+    max_distance: float = -1.0  # < 0: the backend's default (faces/cluster.py)
+    recluster: bool = False  # regroup unnamed people from scratch (named ones and the user's
+    # own placements stay)
+
+
+@dg.asset(
+    deps=[person_recognition],
+    group_name=COLLECTION_GROUP,
+    kinds={"scikitlearn"},
+    automation_condition=dg.AutomationCondition.eager(),
+    description="Cluster All Faces: faces nobody claimed join the nearest existing person "
+    "when close enough, the rest are grouped into new people (DBSCAN); ids are stable.",
+)
+def face_clusters(
+    context: dg.AssetExecutionContext,
+    config: ClusterConfig,
+    catalog: CatalogResource,
+    paths: MediaPaths,
+) -> dg.MaterializeResult:
+    model = recorded_model(face_settings(paths))
+    distance = max_distance_for(model, None if config.max_distance < 0 else config.max_distance)
+    min_faces = config.min_faces or env_int(MIN_FACES_SETTING, DEFAULT_MIN_FACES)
+    started = time.monotonic()
+    with retry_transient(context):
+        store = catalog.open()
+        if config.recluster:
+            released = release_faces(store, [CLUSTER], keep_people=named_people(store))
+            context.log.info(f"recluster: {released} faces taken out of unnamed people")
+        table = load_faces(store, model)
+        placed = table.people >= 0
+        free = (table.people < 0) & ~table.by_user
+        grouping = group_faces(
+            table.embeddings[placed],
+            table.people[placed],
+            table.embeddings[free],
+            distance,
+            min_faces,
+        )
+        free_ids = table.ids[free]
+        assign_faces(
+            store,
+            [
+                (int(free_ids[face]), person, CLUSTER, None)
+                for face, person in grouping.joined.items()
+            ],
+        )
+        new_people = create_people(
+            store, [int(free_ids[members[0]]) for members in grouping.clusters]
+        )
+        assign_faces(
+            store,
+            [
+                (int(free_ids[face]), person, CLUSTER, None)
+                for person, members in zip(new_people, grouping.clusters, strict=True)
+                for face in members
+            ],
+        )
+        counts = face_counts(store, model)
+        people = list_people(store)
+    seconds = time.monotonic() - started
+    unknown = int(free.sum()) - len(grouping.joined) - sum(map(len, grouping.clusters))
+    context.log.info(
+        f"{len(grouping.joined)} faces joined existing people, {len(new_people)} new people, "
+        f"{unknown} faces unknown"
+    )
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "model": model,
+        "people": counts["people"],
+        "new_people": len(new_people),
+        "joined_existing": len(grouping.joined),
+        "faces": counts["faces"],
+        "faces_in_people": counts["in_people"],
+        "unknown_faces": counts["faces"] - counts["in_people"],
+        "max_distance": distance,
+        "min_faces": min_faces,
+        "seconds": round(seconds, 3),
+    }
+    home = paths.root()
+    for person in people[:SHEET_PEOPLE]:
+        crops = _person_crops(store, person["id"], home)
+        sheet = contact_sheet(crops, cell=96)
+        if sheet is not None:
+            label = person["name"] or f"person {person['id']}"
+            metadata[f"person_{person['id']}"] = dg.MetadataValue.md(
+                markdown_image(sheet, f"{label}: {person['face_count']} faces")
+            )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _person_crops(store: Catalog, person_id: int, home: Path) -> list[Path]:
+    return [home / path for path in person_crops(store, person_id, SHEET_FACES)]

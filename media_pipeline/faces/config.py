@@ -1,0 +1,67 @@
+"""Which face backend runs, and with which model files.
+
+``auto`` (the default) takes insightface when its pack is already on disk (a local
+MEDIA_PIPELINE_FACE_MODEL folder, or buffalo_l downloaded and verified by ``ml_models``) and
+the package is installed; otherwise dlib, whose weights come with a PyPI package. insightface's
+pretrained packs are for non-commercial research only, so nothing downloads them unless
+MEDIA_PIPELINE_FACE_BACKEND=insightface says so.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import replace
+from pathlib import Path
+
+from media_pipeline.faces.backends import DLIB_MODEL
+from media_pipeline.faces.detect import FaceSettings
+from media_pipeline.models.ensure import ModelFiles, ensure_model
+from media_pipeline.models.errors import ModelError
+from media_pipeline.models.specs import face_backend_from_env, face_spec, offline_from_env
+
+__all__ = ["face_model_files", "recorded_model", "resolve_face_settings"]
+
+
+def face_model_files(models_folder: Path, offline: bool | None = None) -> ModelFiles:
+    """The insightface pack, downloaded (unless offline) and verified."""
+    return ensure_model(
+        face_spec(), models_folder, offline_from_env() if offline is None else offline
+    )
+
+
+def _insightface_installed() -> bool:
+    return all(importlib.util.find_spec(name) for name in ("insightface", "onnxruntime"))
+
+
+def resolve_face_settings(
+    models_folder: Path, base: FaceSettings | None = None, backend: str | None = None
+) -> FaceSettings:
+    """``base`` with the backend and model chosen (raises ModelError for an insightface
+    choice whose pack is unavailable)."""
+    base = base or FaceSettings()
+    choice = backend or face_backend_from_env()
+    if choice == "auto":
+        if _insightface_installed():
+            try:
+                files = face_model_files(models_folder, offline=True)
+            except ModelError:
+                return replace(base, backend="dlib", model_dir=None, model_name="")
+            return replace(
+                base, backend="insightface", model_dir=str(files.path), model_name=files.name
+            )
+        return replace(base, backend="dlib", model_dir=None, model_name="")
+    if choice == "insightface":
+        files = face_model_files(models_folder)
+        return replace(
+            base, backend="insightface", model_dir=str(files.path), model_name=files.name
+        )
+    if choice == "dlib":
+        return replace(base, backend="dlib", model_dir=None, model_name="")
+    raise ValueError(f"unknown face backend {choice!r}")
+
+
+def recorded_model(settings: FaceSettings) -> str:
+    """The name stored with every face (a different one re-detects)."""
+    if settings.backend == "dlib":
+        return DLIB_MODEL if settings.detector == "hog" else f"{DLIB_MODEL}+cnn"
+    return settings.model_name or str(settings.model_dir)
