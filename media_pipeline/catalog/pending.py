@@ -3,7 +3,7 @@ done yet and did not fail unchanged. One query shape serves every content-addres
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -21,6 +21,19 @@ class PendingContent:
     rel_path: str
     size: int
     mtime_ns: int
+
+
+def in_pages(items: Iterable[PendingContent], size: int) -> Iterator[list[PendingContent]]:
+    """Pending contents in lists of ``size``: a stage looks up what it needs (previews,
+    sizes) with one catalog query per page instead of one per file."""
+    page: list[PendingContent] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _query(library: Library, stage: str, done: ColumnElement[bool]) -> Select:

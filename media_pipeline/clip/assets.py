@@ -16,7 +16,12 @@ from media_pipeline.catalog.embeddings import (
     preview_paths,
     save_embeddings,
 )
-from media_pipeline.catalog.pending import PendingContent, count_pending, iter_pending
+from media_pipeline.catalog.pending import (
+    PendingContent,
+    count_pending,
+    in_pages,
+    iter_pending,
+)
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import FileFailure
 from media_pipeline.catalog.thumbnails import has_preview
@@ -41,19 +46,10 @@ def _with_previews(
     store, home: Path, pending: Iterator[PendingContent], page: int = 500
 ) -> Iterator[tuple[PendingContent, Path]]:
     """Pair each pending content with its preview file, one catalog query per page."""
-    chunk: list[PendingContent] = []
-    for item in pending:
-        chunk.append(item)
-        if len(chunk) == page:
-            yield from _pair(store, home, chunk)
-            chunk = []
-    yield from _pair(store, home, chunk)
-
-
-def _pair(store, home: Path, chunk: list[PendingContent]) -> Iterator[tuple[PendingContent, Path]]:
-    previews = preview_paths(store, [item.content_hash for item in chunk])
-    for item in chunk:
-        yield item, home / previews[item.content_hash]
+    for chunk in in_pages(pending, page):
+        previews = preview_paths(store, [item.content_hash for item in chunk])
+        for item in chunk:
+            yield item, home / previews[item.content_hash]
 
 
 @dg.asset(

@@ -35,7 +35,12 @@ from media_pipeline.catalog.faces import (
     save_face_scans,
     scanned,
 )
-from media_pipeline.catalog.pending import PendingContent, count_pending, iter_pending
+from media_pipeline.catalog.pending import (
+    PendingContent,
+    count_pending,
+    in_pages,
+    iter_pending,
+)
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog, FileFailure
 from media_pipeline.catalog.thumbnails import has_preview
@@ -116,22 +121,13 @@ def crop_path(content_hash: str, model: str, index: int) -> str:
 
 
 def _with_sources(store: Catalog, home: Path, pending: Iterator[PendingContent], page: int = 200):
-    """(pending, upright size) keys with their preview paths, one query per page."""
-    chunk: list[PendingContent] = []
-
-    def pair(items: list[PendingContent]):
-        sources = face_sources(store, [item.content_hash for item in items])
-        for item in items:
+    """((pending, upright size), preview path) jobs, one catalog query per page."""
+    for chunk in in_pages(pending, page):
+        sources = face_sources(store, [item.content_hash for item in chunk])
+        for item in chunk:
             source = sources.get(item.content_hash)
             if source is not None:
                 yield (item, source.upright), str(home / source.preview_path)
-
-    for item in pending:
-        chunk.append(item)
-        if len(chunk) == page:
-            yield from pair(chunk)
-            chunk = []
-    yield from pair(chunk)
 
 
 def _found_faces(home: Path, content_hash: str, model: str, scan: FaceScan, upright):
@@ -395,14 +391,15 @@ def face_clusters(
         "seconds": round(seconds, 3),
     }
     home = paths.root()
+    sections = []
     for person in people[:SHEET_PEOPLE]:
-        crops = _person_crops(store, person["id"], home)
-        sheet = contact_sheet(crops, cell=96)
+        sheet = contact_sheet(_person_crops(store, person["id"], home), cell=96)
         if sheet is not None:
-            label = person["name"] or f"person {person['id']}"
-            metadata[f"person_{person['id']}"] = dg.MetadataValue.md(
-                markdown_image(sheet, f"{label}: {person['face_count']} faces")
-            )
+            label = person["name"] or "unnamed"
+            title = f"{label} (person {person['id']}, {person['face_count']} faces)"
+            sections.append(f"**{title}**\n\n{markdown_image(sheet, title)}")
+    if sections:
+        metadata["people_faces"] = dg.MetadataValue.md("\n\n".join(sections))
     return dg.MaterializeResult(metadata=metadata)
 
 
