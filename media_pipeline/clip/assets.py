@@ -86,18 +86,22 @@ def clip_embeddings(
         library = store.library(context.partition_key)
         if library is None:
             raise dg.Failure(f"library {context.partition_key!r} is not registered")
+        failed_before = store.unresolved_failures(library.id, STAGE)
         done = embedded(model.model_name) | ~has_preview()
         total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} contents to embed with {model}")
         vectors: list[tuple[str, object]] = []
         failures: list[FileFailure] = []
+        resolved: list[str] = []  # failed before, fine now (e.g. after `errors --retry`)
 
         def flush() -> None:
             save_embeddings(store, model.model_name, vectors)
             with store.transaction() as writer:
                 writer.record_errors(library.id, failures)
+                writer.resolve_errors(library.id, STAGE, resolved)
             vectors.clear()
             failures.clear()
+            resolved.clear()
 
         jobs = _with_previews(store, home, iter_pending(store, library, STAGE, done))
         workers = None if config.workers < 0 else config.workers
@@ -112,6 +116,8 @@ def clip_embeddings(
                     failed += 1
                 else:
                     vectors.append((pending.content_hash, result))
+                    if pending.rel_path in failed_before:
+                        resolved.append(pending.rel_path)
                     made += 1
                 if len(vectors) + len(failures) >= config.batch_size:
                     flush()

@@ -4,9 +4,10 @@ A library of 10^6 photos at 512 dimensions is a 2 GB matrix: one matrix-vector p
 and an ``argpartition`` for the top hits (linear, no full sort) answer a query exactly in
 about 42 ms (68 ms on one core; bench/search_index.py), with no approximate index to build,
 tune or keep in step. pgvector was measured against it: slower exact, and HNSW with a
-recall below 0.95 at its defaults (README, Performance). ``save`` writes a folder with ``vectors.npy`` (memory-mapped by ``load``: many
-processes share the page cache, nothing is read until searched) and ``index.json`` (keys,
-model name).
+recall below 0.95 at its defaults (README, Performance).
+
+``save`` writes a folder with ``vectors.npy`` (memory-mapped by ``load``: many processes
+share the page cache, nothing is read until searched) and ``index.json`` (keys, model name).
 """
 
 from __future__ import annotations

@@ -182,18 +182,22 @@ def face_detections(
         library = store.library(context.partition_key)
         if library is None:
             raise dg.Failure(f"library {context.partition_key!r} is not registered")
+        failed_before = store.unresolved_failures(library.id, STAGE)
         done = scanned(model) | ~has_preview()
         total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} contents to scan for faces with {model}, {workers} workers")
         batch: list[tuple[str, list[FoundFace]]] = []
         failures: list[FileFailure] = []
+        resolved: list[str] = []  # failed before, fine now (e.g. after `errors --retry`)
 
         def flush() -> None:
             save_face_scans(store, model, batch)
             with store.transaction() as writer:
                 writer.record_errors(library.id, failures)
+                writer.resolve_errors(library.id, STAGE, resolved)
             batch.clear()
             failures.clear()
+            resolved.clear()
 
         jobs = _with_sources(store, home, iter_pending(store, library, STAGE, done))
         try:
@@ -202,6 +206,8 @@ def face_detections(
                     if isinstance(result, FaceScan):
                         found = _found_faces(home, pending.content_hash, model, result, upright)
                         batch.append((pending.content_hash, found))
+                        if pending.rel_path in failed_before:
+                            resolved.append(pending.rel_path)
                         scanned_files += 1
                         found_faces += len(found)
                         sample.extend(home / face.crop_path for face in found[:2] if face.crop_path)

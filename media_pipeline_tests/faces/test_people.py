@@ -12,7 +12,9 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from media_pipeline.definitions import defs
 from media_pipeline_tests.corpus import FACES
+from media_pipeline_tests.faces.conftest import preview
 from media_pipeline_tests.faces.labels import PEOPLE, SEVERAL, SINGLE, TRAIN, UNKNOWN
 from media_pipeline_tests.postgres import HOST, PORT, USER
 
@@ -162,6 +164,15 @@ def test_people_found_named_recognised_and_kept(
     [moved] = mp.json("info", str(lacamoire))["faces"]
     assert moved["person_id"] == ids["biden"] and moved["assigned_by"] == "user"
 
+    # A full re-clustering (the launchpad's `recluster: true`) regroups unnamed people only.
+    before = mp.json("people")
+    job = defs.resolve_job_def("collection_pipeline")
+    config = {"ops": {"face_clusters": {"config": {"recluster": True, "min_faces": 2}}}}
+    assert job.execute_in_process(run_config=config, instance=instance).success
+    assert mp.json("people") == before
+    [moved] = mp.json("info", str(lacamoire))["faces"]
+    assert moved["person_id"] == ids["biden"] and moved["assigned_by"] == "user"
+
 
 def test_a_preview_that_cannot_be_read_is_a_faces_error_and_the_run_goes_on(
     mp, instance, tmp_path: Path
@@ -181,6 +192,13 @@ def test_a_preview_that_cannot_be_read_is_a_faces_error_and_the_run_goes_on(
     [error] = [error for error in mp.json("errors") if error["stage"] == "faces"]
     assert error["path"].endswith("obama3.jpg") and error["error"]
     assert len(mp.json("info", str(root / "two_people.jpg"))["faces"]) == 2
+
+    # Repaired (here: the preview written again), `errors --retry` finds the face and the
+    # ledger forgets the failure.
+    preview(FACES / "obama3.jpg").save(broken, quality=80)
+    mp("errors", "--retry")
+    assert mp.json("errors") == []
+    assert len(mp.json("info", str(root / "obama3.jpg"))["faces"]) == 1
 
 
 def test_a_new_backend_detects_again_and_keeps_the_names(
