@@ -178,7 +178,15 @@ def info(path: str, as_json: bool) -> None:
     if as_json:
         print_json(record)
         return
-    print_table(record["path"], ["field", "value"], [[k, v] for k, v in record.items()])
+    shown = dict(record)
+    shown["faces"] = ", ".join(f"{_who(face)} (face {face['id']})" for face in record["faces"])
+    print_table(record["path"], ["field", "value"], [[k, v] for k, v in shown.items()])
+
+
+def _who(face: dict[str, Any]) -> str:
+    if face["person"]:
+        return face["person"]
+    return f"person {face['person_id']}" if face["person_id"] is not None else "unknown"
 
 
 @cli.command()

@@ -80,6 +80,8 @@ def people_merge(keep: int, other: int) -> None:
 def people_move(face_id: int, person_id: str) -> None:
     """Put face FACE_ID (see `info PATH`) into PERSON_ID, or `none` to take it out of every
     person. The algorithms never move it again."""
+    if person_id.lower() != "none" and not person_id.isdigit():
+        raise click.BadParameter("a person id or `none`", param_hint="PERSON_ID")
     target = None if person_id.lower() == "none" else int(person_id)
     try:
         move_face(_catalog(), face_id, target)
