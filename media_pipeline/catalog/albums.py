@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from media_pipeline.albums.events import Photo
 from media_pipeline.catalog.faces import people_in_files
 from media_pipeline.catalog.schema import album_files, albums, libraries, media_files
-from media_pipeline.catalog.store import Catalog, utcnow
+from media_pipeline.catalog.store import Catalog, file_path, utcnow
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def list_albums(catalog: Catalog) -> list[dict[str, Any]]:
             .order_by(media_files.c.taken_at_utc, media_files.c.taken_at, media_files.c.id)
         )
         for album_id, file_id, root, rel_path in members:
-            absolute = f"{root.rstrip('/')}/{rel_path}"
+            absolute = file_path(root, rel_path)
             files.setdefault(album_id, []).append(absolute)
             covers[file_id] = absolute
     return [

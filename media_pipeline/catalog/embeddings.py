@@ -15,7 +15,7 @@ from media_pipeline.catalog.schema import (
     media_files,
     thumbnails,
 )
-from media_pipeline.catalog.store import Catalog, utcnow
+from media_pipeline.catalog.store import Catalog, file_path, utcnow
 
 STAGE = "clip"
 
@@ -106,7 +106,7 @@ def paths_of(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, list[
             .order_by(media_files.c.rel_path)
         )
         for content_hash, root, rel_path in rows:
-            found.setdefault(content_hash, []).append(f"{root.rstrip('/')}/{rel_path}")
+            found.setdefault(content_hash, []).append(file_path(root, rel_path))
     return found
 
 
@@ -146,7 +146,7 @@ def list_duplicates(catalog: Catalog) -> list[dict[str, Any]]:
             .order_by(duplicate_files.c.group_id, media_files.c.rel_path)
         )
         for group_id, kind, similarity, keeper, root, rel_path in rows:
-            path = f"{root.rstrip('/')}/{rel_path}"
+            path = file_path(root, rel_path)
             group = groups.setdefault(
                 group_id,
                 {"kind": kind, "similarity": round(similarity, 4), "keeper": None, "files": []},

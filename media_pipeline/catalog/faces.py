@@ -4,6 +4,7 @@ found, the people they are grouped into, and the user's edits (name, merge, move
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from media_pipeline.catalog.schema import (
     persons,
     thumbnails,
 )
-from media_pipeline.catalog.store import Catalog, utcnow
+from media_pipeline.catalog.store import Catalog, file_path, utcnow
 
 STAGE = "faces"
 USER = "user"  # assigned_by of a face the user placed: the algorithms never move it
@@ -289,10 +290,6 @@ def release_faces(catalog: Catalog, by: Sequence[str], keep_people: Iterable[int
 # -- what users see and edit -------------------------------------------------------------------
 
 
-def _file_path(root: str, rel_path: str) -> str:
-    return f"{root.rstrip('/')}/{rel_path}"
-
-
 def list_people(catalog: Catalog, home: str | None = None) -> list[dict[str, Any]]:
     """People with at least one face in a present file: id, name, face count, cover face
     (the chosen one if still there, else the sharpest detection), most faces first."""
@@ -333,7 +330,7 @@ def list_people(catalog: Catalog, home: str | None = None) -> list[dict[str, Any
                 cover = best.get(person_id)
             cover_faces[person_id] = cover
         paths = {
-            row.content_hash: _file_path(row.root, row.rel_path)
+            row.content_hash: file_path(row.root, row.rel_path)
             for row in conn.execute(
                 select(media_files.c.content_hash, libraries.c.root, media_files.c.rel_path)
                 .join(libraries, libraries.c.id == media_files.c.library_id)
@@ -359,7 +356,7 @@ def list_people(catalog: Catalog, home: str | None = None) -> list[dict[str, Any
                 "face_count": int(count),
                 "cover_face": {
                     "id": cover.id,
-                    "crop_path": f"{home.rstrip('/')}/{cover.crop_path}"
+                    "crop_path": os.path.join(home, cover.crop_path)
                     if home and cover.crop_path
                     else cover.crop_path,
                     "file": paths.get(cover.content_hash),

@@ -36,6 +36,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def file_path(root: str, rel_path: str) -> str:
+    """A catalogued file's absolute path: its library's root joined with its relative path
+    (the one spelling every query that shows paths uses)."""
+    return os.path.join(root, rel_path)
+
+
 @dataclass(frozen=True)
 class Library:
     id: int
@@ -43,7 +49,7 @@ class Library:
     root: str
 
     def absolute(self, rel_path: str) -> str:
-        return os.path.join(self.root, rel_path)
+        return file_path(self.root, rel_path)
 
 
 @dataclass(frozen=True)

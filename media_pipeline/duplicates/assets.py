@@ -9,6 +9,7 @@ from sqlalchemy import select
 from media_pipeline.catalog.embeddings import iter_embeddings, replace_duplicates
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.schema import libraries, media_files, thumbnails
+from media_pipeline.catalog.store import file_path
 from media_pipeline.clip.assets import search_index
 from media_pipeline.duplicates.find import DEFAULT_MAX_DISTANCE, DEFAULT_THRESHOLD, Item
 from media_pipeline.jobs.retries import retry_transient
@@ -65,7 +66,7 @@ def duplicates(
             Item(
                 key=row.id,
                 content_hash=row.content_hash,
-                path=f"{row.root.rstrip('/')}/{row.rel_path}",
+                path=file_path(row.root, row.rel_path),
                 width=row.width,
                 height=row.height,
                 # UTC when known, else the local time: a file without a zone still has a date.

@@ -8,7 +8,6 @@ names stay; one whose faces are all gone is no longer listed.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from media_pipeline.catalog.schema import (
     media_files,
     thumbnails,
 )
-from media_pipeline.catalog.store import Catalog, utcnow
+from media_pipeline.catalog.store import Catalog, file_path, utcnow
 
 
 @dataclass
@@ -56,7 +55,7 @@ def purge_missing(
             .where(media_files.c.status == "missing", media_files.c.missing_since < cutoff)
             .order_by(libraries.c.root, media_files.c.rel_path)
         ).all()
-        report.files = [os.path.join(row.root, row.rel_path) for row in doomed]
+        report.files = [file_path(row.root, row.rel_path) for row in doomed]
         if dry_run or not doomed:
             return report
         ids = [row.id for row in doomed]
