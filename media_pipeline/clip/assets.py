@@ -23,9 +23,9 @@ from media_pipeline.catalog.pending import (
     iter_pending,
 )
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.store import FileFailure
+from media_pipeline.catalog.stage_batch import StageBatch
 from media_pipeline.catalog.thumbnails import has_preview
-from media_pipeline.jobs.partitions import library_partitions
+from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.models.assets import clip_files, ml_models
@@ -83,50 +83,30 @@ def clip_embeddings(
     started = last_report = time.monotonic()
     with retry_transient(context):
         store = catalog.open()
-        library = store.library(context.partition_key)
-        if library is None:
-            raise dg.Failure(f"library {context.partition_key!r} is not registered")
-        failed_before = store.unresolved_failures(library.id, STAGE)
+        library = partition_library(context, store)
         done = embedded(model.model_name) | ~has_preview()
         total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} contents to embed with {model}")
-        vectors: list[tuple[str, object]] = []
-        failures: list[FileFailure] = []
-        resolved: list[str] = []  # failed before, fine now (e.g. after `errors --retry`)
-
-        def flush() -> None:
-            save_embeddings(store, model.model_name, vectors)
-            with store.transaction() as writer:
-                writer.record_errors(library.id, failures)
-                writer.resolve_errors(library.id, STAGE, resolved)
-            vectors.clear()
-            failures.clear()
-            resolved.clear()
-
+        batch = StageBatch(
+            store, library, STAGE, lambda made: save_embeddings(store, model.model_name, made),
+            config.batch_size,
+        )  # fmt: skip
         jobs = _with_previews(store, home, iter_pending(store, library, STAGE, done))
         workers = None if config.workers < 0 else config.workers
         try:
             for pending, result in embed_files(model, jobs, config.batch_size, workers):
                 if isinstance(result, Exception):
-                    failures.append(
-                        FileFailure(
-                            pending.rel_path, STAGE, str(result), pending.size, pending.mtime_ns
-                        )
-                    )
+                    batch.failed(pending, str(result))
                     failed += 1
                 else:
-                    vectors.append((pending.content_hash, result))
-                    if pending.rel_path in failed_before:
-                        resolved.append(pending.rel_path)
+                    batch.done(pending, (pending.content_hash, result))
                     made += 1
-                if len(vectors) + len(failures) >= config.batch_size:
-                    flush()
                 now = time.monotonic()
                 if now - last_report >= 2.0:
                     context.log.info(format_progress("clip", made + failed, total, now - started))
                     last_report = now
         finally:
-            flush()
+            batch.flush()
     seconds = time.monotonic() - started
     return dg.MaterializeResult(
         metadata={

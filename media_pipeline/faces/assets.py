@@ -42,7 +42,8 @@ from media_pipeline.catalog.pending import (
     iter_pending,
 )
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.store import Catalog, FileFailure
+from media_pipeline.catalog.stage_batch import StageBatch
+from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.faces.backends import FaceBackendError
@@ -56,7 +57,7 @@ from media_pipeline.faces.detect import (
     to_original,
 )
 from media_pipeline.faces.recognize import recognise
-from media_pipeline.jobs.partitions import library_partitions
+from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.models.assets import ml_models
@@ -179,47 +180,27 @@ def face_detections(
     started = last_report = time.monotonic()
     with retry_transient(context):
         store = catalog.open()
-        library = store.library(context.partition_key)
-        if library is None:
-            raise dg.Failure(f"library {context.partition_key!r} is not registered")
-        failed_before = store.unresolved_failures(library.id, STAGE)
+        library = partition_library(context, store)
         done = scanned(model) | ~has_preview()
         total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} contents to scan for faces with {model}, {workers} workers")
-        batch: list[tuple[str, list[FoundFace]]] = []
-        failures: list[FileFailure] = []
-        resolved: list[str] = []  # failed before, fine now (e.g. after `errors --retry`)
-
-        def flush() -> None:
-            save_face_scans(store, model, batch)
-            with store.transaction() as writer:
-                writer.record_errors(library.id, failures)
-                writer.resolve_errors(library.id, STAGE, resolved)
-            batch.clear()
-            failures.clear()
-            resolved.clear()
-
+        batch = StageBatch(
+            store, library, STAGE, lambda made: save_face_scans(store, model, made),
+            config.batch_size,
+        )  # fmt: skip
         jobs = _with_sources(store, home, iter_pending(store, library, STAGE, done))
         try:
             with closing(render_many(jobs, settings, workers, renderer=DETECTOR)) as results:
                 for (pending, upright), result in results:
                     if isinstance(result, FaceScan):
                         found = _found_faces(home, pending.content_hash, model, result, upright)
-                        batch.append((pending.content_hash, found))
-                        if pending.rel_path in failed_before:
-                            resolved.append(pending.rel_path)
+                        batch.done(pending, (pending.content_hash, found))
                         scanned_files += 1
                         found_faces += len(found)
                         sample.extend(home / face.crop_path for face in found[:2] if face.crop_path)
                     else:
-                        failures.append(
-                            FileFailure(
-                                pending.rel_path, STAGE, str(result), pending.size, pending.mtime_ns
-                            )
-                        )
+                        batch.failed(pending, str(result))
                         failed += 1
-                    if len(batch) + len(failures) >= config.batch_size:
-                        flush()
                     now = time.monotonic()
                     if now - last_report >= 2.0:
                         progress = format_progress(
@@ -228,7 +209,7 @@ def face_detections(
                         context.log.info(progress)
                         last_report = now
         finally:
-            flush()
+            batch.flush()
     seconds = time.monotonic() - started
     context.log.info(
         f"faces of {library.name}: {scanned_files} files scanned, {found_faces} faces, "

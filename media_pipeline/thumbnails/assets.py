@@ -11,10 +11,10 @@ import dagster as dg
 
 from media_pipeline.catalog.pending import PendingContent, count_pending, iter_pending
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.store import Catalog, FileFailure, Library
+from media_pipeline.catalog.stage_batch import StageBatch
 from media_pipeline.catalog.thumbnails import STAGE, Derivatives, current, save_derivatives
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
-from media_pipeline.jobs.partitions import library_partitions
+from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.metadata.errors import read_failure
@@ -49,26 +49,6 @@ class ThumbnailConfig(dg.Config):
             thumbnail_quality=self.thumbnail_quality,
             max_pixels=self.max_megapixels * 1_000_000,
         )
-
-
-class _Batch:
-    """Rendered files and failures, committed together."""
-
-    def __init__(self, store: Catalog, library: Library, settings: str) -> None:
-        self.store, self.library, self.settings = store, library, settings
-        self.made: list[Derivatives] = []
-        self.failures: list[FileFailure] = []
-        self.resolved: list[str] = []
-
-    def __len__(self) -> int:
-        return len(self.made) + len(self.failures)
-
-    def flush(self) -> None:
-        save_derivatives(self.store, self.settings, self.made)
-        with self.store.transaction() as writer:
-            writer.record_errors(self.library.id, self.failures)
-            writer.resolve_errors(self.library.id, STAGE, self.resolved)
-        self.made, self.failures, self.resolved = [], [], []
 
 
 def _store(home: Path, pending: PendingContent, rendered: Rendered) -> Derivatives:
@@ -110,14 +90,14 @@ def thumbnails(
     home = paths.root()
     with retry_transient(context):
         store = catalog.open()
-        library = store.library(context.partition_key)
-        if library is None:
-            raise dg.Failure(f"library {context.partition_key!r} is not registered")
-        failed_before = store.unresolved_failures(library.id, STAGE)
+        library = partition_library(context, store)
         done = current(fingerprint)
         total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} files of {library.name} need rendering, {workers} workers")
-        batch = _Batch(store, library, fingerprint)
+        batch = StageBatch(
+            store, library, STAGE, lambda made: save_derivatives(store, fingerprint, made),
+            config.batch_size,
+        )  # fmt: skip
         made = failed = written = 0
         sample: list[Path] = []
         started = last_report = time.monotonic()
@@ -130,29 +110,23 @@ def thumbnails(
                 for pending, result in results:
                     if isinstance(result, Rendered):
                         derived = _store(home, pending, result)
-                        batch.made.append(derived)
+                        batch.done(pending, derived)
                         made += 1
                         written += derived.preview_bytes + derived.thumbnail_bytes
-                        if pending.rel_path in failed_before:
-                            batch.resolved.append(pending.rel_path)
                         if len(sample) < SHEET_SIZE:
                             sample.append(home / derived.thumbnail_path)
                     else:
-                        message = (
-                            read_failure(result) if isinstance(result, OSError) else str(result)
-                        )
-                        batch.failures.append(
-                            FileFailure(
-                                pending.rel_path, STAGE, message, pending.size, pending.mtime_ns
-                            )
-                        )
                         failed += 1
-                    if len(batch) >= config.batch_size:
-                        batch.flush()
+                        batch.failed(
+                            pending,
+                            read_failure(result) if isinstance(result, OSError) else str(result),
+                        )
                     now = time.monotonic()
                     if now - last_report >= 2.0:
-                        done = made + failed
-                        context.log.info(format_progress("thumbnails", done, total, now - started))
+                        done_count = made + failed
+                        context.log.info(
+                            format_progress("thumbnails", done_count, total, now - started)
+                        )
                         last_report = now
         finally:
             batch.flush()
