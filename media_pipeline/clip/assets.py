@@ -3,11 +3,13 @@
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from media_pipeline.catalog.embeddings import (
     STAGE,
@@ -24,7 +26,8 @@ from media_pipeline.catalog.pending import (
 )
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.stage_batch import StageBatch
-from media_pipeline.catalog.thumbnails import has_preview
+from media_pipeline.catalog.thumbnails import derivatives_of, has_preview
+from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
@@ -34,6 +37,19 @@ from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
 from media_pipeline.thumbnails.assets import thumbnails
 
 INDEX_FOLDER = "index"
+SAMPLE_HITS = 6
+SAMPLE_QUERIES_SETTING = "MEDIA_PIPELINE_SAMPLE_QUERIES"
+
+
+class SearchIndexConfig(dg.Config):
+    """``sample_queries``: searches whose top hits the UI shows after each build (a check of
+    the model at a glance); empty: MEDIA_PIPELINE_SAMPLE_QUERIES, queries separated by ";"."""
+
+    sample_queries: list[str] = Field(default_factory=list)
+
+    def queries(self) -> list[str]:
+        raw = self.sample_queries or os.environ.get(SAMPLE_QUERIES_SETTING, "").split(";")
+        return [query.strip() for query in raw if query.strip()]
 
 
 class ClipConfig(dg.Config):
@@ -129,12 +145,16 @@ def clip_embeddings(
     description="Exact cosine-search index over the embeddings of present files (numpy).",
 )
 def search_index(
-    context: dg.AssetExecutionContext, catalog: CatalogResource, paths: MediaPaths
+    context: dg.AssetExecutionContext,
+    config: SearchIndexConfig,
+    catalog: CatalogResource,
+    paths: MediaPaths,
 ) -> dg.MaterializeResult:
     from media_pipeline.clip.index import SearchIndex
     from media_pipeline.clip.model import stable_model_name
 
-    model_name = stable_model_name(clip_files(paths).path)
+    files = clip_files(paths)
+    model_name = stable_model_name(files.path)
     keys, vectors = [], []
     for content_hash, vector in iter_embeddings(catalog.open(), model_name):
         keys.append(content_hash)
@@ -143,6 +163,32 @@ def search_index(
     target = paths.root() / INDEX_FOLDER / "clip"
     index.save(target)
     context.log.info(f"indexed {len(keys)} contents at {target}")
-    return dg.MaterializeResult(
-        metadata={"vectors": len(keys), "model": model_name, "path": str(target)}
-    )
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "vectors": len(keys),
+        "model": model_name,
+        "path": str(target),
+    }
+    queries = config.queries()
+    if queries and len(index):
+        metadata["sample_queries"] = dg.MetadataValue.md(
+            _sample_hits(catalog.open(), paths.root(), files.path, index, queries)
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _sample_hits(store, home: Path, model_path: Path, index, queries: list[str]) -> str:
+    """Markdown: each sample query with a contact sheet of its top hits' thumbnails."""
+    from media_pipeline.clip.model import load_clip
+
+    model = load_clip(model_path)
+    sections = []
+    for query, vector in zip(queries, model.embed_text(queries), strict=True):
+        thumbs = []
+        for content_hash, _ in index.search(vector, SAMPLE_HITS):
+            made = derivatives_of(store, content_hash)
+            if made:
+                thumbs.append(home / made["thumbnail_path"])
+        sheet = contact_sheet(thumbs)
+        if sheet is not None:
+            sections.append(f"**{query}**\n\n{markdown_image(sheet, query)}")
+    return "\n\n".join(sections) or "(no hits)"

@@ -17,7 +17,10 @@ def _latest(instance: dg.DagsterInstance, asset: str) -> dict:
     return record.asset_materialization.metadata
 
 
-def test_embeddings_search_similar_and_duplicates(mp, instance, tmp_path: Path) -> None:
+def test_embeddings_search_similar_and_duplicates(
+    mp, instance, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("MEDIA_PIPELINE_SAMPLE_QUERIES", "rocks; a falcon ;")
     root = tmp_path / "photos"
     shutil.copytree(IMMICH / "albums" / "nature", root / "nature")
     rocks = IMMICH / "formats" / "jpg" / "el_torcal_rocks.jpg"
@@ -33,6 +36,9 @@ def test_embeddings_search_similar_and_duplicates(mp, instance, tmp_path: Path) 
     unique = len({p.read_bytes() for p in root.rglob("*.jpg*")})
     assert metadata["embedded"].value == unique and metadata["failed"].value == 0
     assert "licence" in _latest(instance, "ml_models")
+    samples = _latest(instance, "search_index")["sample_queries"].value
+    assert "**rocks**" in samples and "**a falcon**" in samples  # contact sheets in the UI
+    assert samples.count("data:image/jpeg;base64,") == 2
 
     original = root / "nature" / "el_torcal_rocks.jpg"
     similar = mp.json("similar", str(original), "--limit", "5")
