@@ -168,10 +168,6 @@ def face_detections(
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
     settings = face_settings(paths, config)
-    try:
-        cached_backend(settings)
-    except FaceBackendError as exc:
-        raise dg.Failure(str(exc)) from exc
     model = recorded_model(settings)
     workers = config.workers or (available_cores() if settings.backend == "dlib" else 1)
     home = paths.root()
@@ -184,6 +180,11 @@ def face_detections(
         done = scanned(model) | ~has_preview()
         total = count_pending(store, library, STAGE, done)
         context.log.info(f"{total} contents to scan for faces with {model}, {workers} workers")
+        if total:
+            try:
+                cached_backend(settings)  # one clear error, not one per file
+            except FaceBackendError as exc:
+                raise dg.Failure(str(exc)) from exc
         batch = StageBatch(
             store, library, STAGE, lambda made: save_face_scans(store, model, made),
             config.batch_size,

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import multiprocessing
 import signal
 import time
@@ -101,9 +102,13 @@ def render_many(
         for key, path in jobs:
             yield key, _render_one(function, path, settings)
         return
+    pending = iter(jobs)
+    first = next(pending, None)
+    if first is None:  # nothing to do: no process start-up for an up-to-date library
+        return
     pool = _Pool(workers, settings, renderer)
     try:
-        yield from pool.run(iter(jobs))
+        yield from pool.run(itertools.chain([first], pending))
     finally:
         pool.close()
 
