@@ -140,3 +140,13 @@ def test_a_hung_job_times_out_and_the_rest_goes_on(monkeypatch: pytest.MonkeyPat
     assert str(results[1]) == "renderer timed out on this file (after 2 s)"
     assert all(isinstance(results[i], Rendered) for i in (0, 2, 3, 4))
     assert _no_children_left()
+
+
+def test_no_jobs_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An up-to-date library (the common sensor-triggered run) pays no process start-up."""
+
+    def no_pool(*args: object) -> None:
+        raise AssertionError("a pool was started for no work")
+
+    monkeypatch.setattr(pool, "_Pool", no_pool)
+    assert list(render_many(iter([]), RenderSettings(), workers=4)) == []
