@@ -238,10 +238,11 @@ def create_people(catalog: Catalog, covers: Sequence[int]) -> list[int]:
     return created
 
 
-def assign_faces(
+def place_faces(
     catalog: Catalog, assignments: Iterable[tuple[int, int | None, str | None, float | None]]
 ) -> int:
-    """Set (face id, person id, assigned by, certainty); never touches faces the user placed."""
+    """Set (face id, person id, placed by, certainty) of faces still in nobody and not held
+    by the user: whoever placed a face first (the user, a concurrent run) keeps it."""
     rows = [
         {"face": face, "person": person, "by": by, "certainty": certainty}
         for face, person, by, certainty in assignments
@@ -252,6 +253,7 @@ def assign_faces(
         update(faces)
         .where(
             faces.c.id == bindparam("face"),
+            faces.c.person_id.is_(None),
             (faces.c.assigned_by.is_(None)) | (faces.c.assigned_by != USER),
         )
         .values(
@@ -263,6 +265,22 @@ def assign_faces(
     with catalog.transaction() as writer:
         writer.conn.execute(statement, rows)
     return len(rows)
+
+
+def drop_empty_people(catalog: Catalog, person_ids: Sequence[int]) -> int:
+    """Remove unnamed people of ``person_ids`` that got no face (a concurrent run placed
+    their faces first)."""
+    if not person_ids:
+        return 0
+    with catalog.transaction() as writer:
+        result = writer.conn.execute(
+            delete(persons).where(
+                persons.c.id.in_(list(person_ids)),
+                persons.c.name.is_(None),
+                ~exists().where(faces.c.person_id == persons.c.id),
+            )
+        )
+        return result.rowcount or 0
 
 
 def release_faces(catalog: Catalog, by: Sequence[str], keep_people: Iterable[int]) -> int:

@@ -23,14 +23,15 @@ from media_pipeline.catalog.faces import (
     RECOGNITION,
     STAGE,
     FoundFace,
-    assign_faces,
     create_people,
+    drop_empty_people,
     face_counts,
     face_sources,
     list_people,
     load_faces,
     named_people,
     person_crops,
+    place_faces,
     release_faces,
     save_face_scans,
     scanned,
@@ -274,7 +275,7 @@ def person_recognition(
             for r in results
             if r.person_id is not None
         ]
-        assign_faces(store, assigned)
+        place_faces(store, assigned)
     per_person: dict[str, int] = {}
     for _, person, _, _ in assigned:
         per_person[names[person]] = per_person.get(names[person], 0) + 1
@@ -340,7 +341,7 @@ def face_clusters(
             min_faces,
         )
         free_ids = table.ids[free]
-        assign_faces(
+        place_faces(
             store,
             [
                 (int(free_ids[face]), person, CLUSTER, None)
@@ -350,7 +351,7 @@ def face_clusters(
         new_people = create_people(
             store, [int(free_ids[members[0]]) for members in grouping.clusters]
         )
-        assign_faces(
+        place_faces(
             store,
             [
                 (int(free_ids[face]), person, CLUSTER, None)
@@ -358,18 +359,20 @@ def face_clusters(
                 for face in members
             ],
         )
+        # A concurrent run that placed the same faces first leaves these people empty.
+        created = len(new_people) - drop_empty_people(store, new_people)
         counts = face_counts(store, model)
         people = list_people(store)
     seconds = time.monotonic() - started
     unknown = int(free.sum()) - len(grouping.joined) - sum(map(len, grouping.clusters))
     context.log.info(
-        f"{len(grouping.joined)} faces joined existing people, {len(new_people)} new people, "
+        f"{len(grouping.joined)} faces joined existing people, {created} new people, "
         f"{unknown} faces unknown"
     )
     metadata: dict[str, dg.RawMetadataValue] = {
         "model": model,
         "people": counts["people"],
-        "new_people": len(new_people),
+        "new_people": created,
         "joined_existing": len(grouping.joined),
         "faces": counts["faces"],
         "faces_in_people": counts["in_people"],
