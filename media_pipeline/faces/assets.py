@@ -80,14 +80,13 @@ DEFAULT_MIN_FACES = 3
 
 
 class FaceConfig(dg.Config):
-    """Detection settings; the backend and its model come from MEDIA_PIPELINE_FACE_BACKEND
-    and MEDIA_PIPELINE_FACE_MODEL unless ``backend`` is set here."""
+    """Detection settings. The backend and its model are not here but in the environment
+    (MEDIA_PIPELINE_FACE_BACKEND, MEDIA_PIPELINE_FACE_MODEL): recognition and clustering must
+    read the same model's faces as detection wrote."""
 
-    backend: str = ""  # "", "auto", "dlib" or "insightface"
     min_size: int = 32  # px on the 1440 px preview (faces/detect.py says why)
     min_score: float = -1.0  # < 0: the backend's default (dlib 0.0, insightface 0.7)
     upsample: int = 1  # dlib
-    detector: str = "hog"  # dlib: hog or cnn
     det_size: int = 640  # insightface
     device: str = "auto"
     workers: int = 0  # detection processes; 0: one per core (dlib), one (insightface)
@@ -98,7 +97,6 @@ class FaceConfig(dg.Config):
             min_size=self.min_size,
             min_score=None if self.min_score < 0 else self.min_score,
             upsample=self.upsample,
-            detector=self.detector,
             det_size=self.det_size,
             device=self.device,
         )
@@ -108,9 +106,7 @@ def face_settings(paths: MediaPaths, config: FaceConfig | None = None) -> FaceSe
     """The configured backend and model, or a dg.Failure that says what to fix."""
     config = config or FaceConfig()
     try:
-        return resolve_face_settings(
-            paths.root() / "models", config.base(), backend=config.backend or None
-        )
+        return resolve_face_settings(paths.root() / "models", config.base())
     except (ModelError, ValueError) as exc:
         raise dg.Failure(str(exc)) from exc
 
@@ -122,7 +118,9 @@ def crop_path(content_hash: str, model: str, index: int) -> str:
     return os.path.join(folder, f"{content_hash}-{tag}-{index}.jpg")
 
 
-def _with_sources(store: Catalog, home: Path, pending: Iterator[PendingContent], page: int = 200):
+def _with_sources(
+    store: Catalog, home: Path, pending: Iterator[PendingContent], page: int = 200
+) -> Iterator[tuple[tuple[PendingContent, tuple[int, int] | None], str]]:
     """((pending, upright size), preview path) jobs, one catalog query per page."""
     for chunk in in_pages(pending, page):
         sources = face_sources(store, [item.content_hash for item in chunk])
@@ -132,7 +130,10 @@ def _with_sources(store: Catalog, home: Path, pending: Iterator[PendingContent],
                 yield (item, source.upright), str(home / source.preview_path)
 
 
-def _found_faces(home: Path, content_hash: str, model: str, scan: FaceScan, upright):
+def _found_faces(
+    home: Path, content_hash: str, model: str, scan: FaceScan, upright: tuple[int, int] | None
+) -> list[FoundFace]:
+    """The scan's faces in the original's frame, their crops written to disk."""
     found = []
     for index, (face, crop) in enumerate(zip(scan.faces, scan.crops, strict=True)):
         analysed = (scan.width, scan.height)

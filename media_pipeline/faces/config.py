@@ -33,30 +33,32 @@ def _insightface_installed() -> bool:
     return all(importlib.util.find_spec(name) for name in ("insightface", "onnxruntime"))
 
 
-def resolve_face_settings(
-    models_folder: Path, base: FaceSettings | None = None, backend: str | None = None
-) -> FaceSettings:
-    """``base`` with the backend and model chosen (raises ModelError for an insightface
-    choice whose pack is unavailable)."""
+def _dlib(base: FaceSettings, detector: str) -> FaceSettings:
+    return replace(base, backend="dlib", detector=detector, model_dir=None, model_name="")
+
+
+def resolve_face_settings(models_folder: Path, base: FaceSettings | None = None) -> FaceSettings:
+    """``base`` with the backend and model of MEDIA_PIPELINE_FACE_BACKEND (raises ModelError
+    for an insightface choice whose pack is unavailable)."""
     base = base or FaceSettings()
-    choice = backend or face_backend_from_env()
+    choice = face_backend_from_env()
     if choice == "auto":
         if _insightface_installed():
             try:
                 files = face_model_files(models_folder, offline=True)
             except ModelError:
-                return replace(base, backend="dlib", model_dir=None, model_name="")
+                return _dlib(base, "hog")
             return replace(
                 base, backend="insightface", model_dir=str(files.path), model_name=files.name
             )
-        return replace(base, backend="dlib", model_dir=None, model_name="")
+        return _dlib(base, "hog")
     if choice == "insightface":
         files = face_model_files(models_folder)
         return replace(
             base, backend="insightface", model_dir=str(files.path), model_name=files.name
         )
-    if choice == "dlib":
-        return replace(base, backend="dlib", model_dir=None, model_name="")
+    if choice in ("dlib", "dlib-cnn"):
+        return _dlib(base, "cnn" if choice == "dlib-cnn" else "hog")
     raise ValueError(f"unknown face backend {choice!r}")
 
 

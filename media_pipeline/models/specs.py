@@ -7,7 +7,8 @@ Settings (environment, read at call time like media_pipeline.settings):
   ``openai/clip-vit-base-patch32``) or a local directory with a transformers CLIP model,
   used as is (no download, no network).
 - ``MEDIA_PIPELINE_FACE_BACKEND``: ``auto`` (default: insightface when its model pack is on
-  disk and the package is installed, else dlib), ``dlib`` or ``insightface`` (which makes
+  disk and the package is installed, else dlib), ``dlib`` (HOG detector), ``dlib-cnn`` (the
+  slower, more accurate MMOD CNN detector) or ``insightface`` (which makes
   ``ml_models`` download the pack: it is never fetched unasked, its licence is
   non-commercial).
 - ``MEDIA_PIPELINE_FACE_MODEL``: the insightface pack: ``buffalo_l`` (default, downloaded
@@ -41,7 +42,7 @@ __all__ = [
 CLIP_SETTING = "MEDIA_PIPELINE_CLIP_MODEL"
 FACE_SETTING = "MEDIA_PIPELINE_FACE_MODEL"
 FACE_BACKEND_SETTING = "MEDIA_PIPELINE_FACE_BACKEND"
-FACE_BACKENDS = ("auto", "dlib", "insightface")
+FACE_BACKENDS = ("auto", "dlib", "dlib-cnn", "insightface")
 OFFLINE_SETTINGS = ("MEDIA_PIPELINE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 DEFAULT_CLIP_MODEL = "openai/clip-vit-base-patch32"
 
@@ -192,7 +193,9 @@ def face_spec(value: str | None = None) -> ModelSpec:
 
 
 def face_backend_from_env() -> str:
-    """MEDIA_PIPELINE_FACE_BACKEND, checked: auto (default), dlib or insightface."""
+    """MEDIA_PIPELINE_FACE_BACKEND, checked: auto (default), dlib, dlib-cnn or insightface.
+    An environment setting, not run config: detection, recognition and clustering must all
+    work on the same model's faces."""
     value = os.environ.get(FACE_BACKEND_SETTING, "").strip().lower() or "auto"
     if value not in FACE_BACKENDS:
         raise ValueError(f"{FACE_BACKEND_SETTING}={value!r}: expected one of {FACE_BACKENDS}")

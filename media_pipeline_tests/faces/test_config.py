@@ -58,3 +58,10 @@ def test_a_local_pack_and_explicit_choices(
     monkeypatch.setenv("MEDIA_PIPELINE_FACE_BACKEND", "opencv")
     with pytest.raises(ValueError, match="MEDIA_PIPELINE_FACE_BACKEND"):
         resolve_face_settings(models)
+
+
+def test_dlib_cnn_is_a_backend_choice(models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_PIPELINE_FACE_BACKEND", "dlib-cnn")
+    settings = resolve_face_settings(models)
+    assert (settings.backend, settings.detector) == ("dlib", "cnn")
+    assert recorded_model(settings) == "dlib/resnet_v1+cnn"
