@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from media_pipeline.faces.config import recorded_model, resolve_face_settings
-from media_pipeline.faces.detect import FaceSettings
+from media_pipeline.faces.detect import FaceSettings, load_backend
 from media_pipeline.models.errors import ModelMissing
 from media_pipeline.models.manifest import write_manifest
 from media_pipeline.models.specs import BUFFALO_L
@@ -37,6 +37,7 @@ def test_auto_is_dlib_until_an_insightface_pack_is_on_disk(
     settings = resolve_face_settings(models, FaceSettings(min_size=50))
     assert settings.backend == "insightface" and settings.model_dir == str(folder)
     assert recorded_model(settings) == "insightface/buffalo_l" and settings.min_size == 50
+    assert load_backend(settings).dim == 512  # our manifest beside the ONNX files is ignored
     # A damaged pack is not used: auto falls back to dlib.
     (folder / "w600k_r50.onnx").write_bytes(b"changed")
     assert resolve_face_settings(models).backend == "dlib"
