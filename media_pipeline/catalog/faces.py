@@ -472,6 +472,25 @@ def faces_of(catalog: Catalog, content_hash: str) -> list[dict[str, Any]]:
     ]
 
 
+def photos_of(catalog: Catalog, person_id: int) -> list[str]:
+    """Absolute paths of the present files in which the person's faces are, oldest first."""
+    with catalog.engine.connect() as conn:
+        _require_person(conn, person_id)
+        rows = conn.execute(
+            select(libraries.c.root, media_files.c.rel_path)
+            .join(libraries, libraries.c.id == media_files.c.library_id)
+            .where(
+                media_files.c.status == "present",
+                exists().where(
+                    faces.c.content_hash == media_files.c.content_hash,
+                    faces.c.person_id == person_id,
+                ),
+            )
+            .order_by(media_files.c.taken_at_utc, media_files.c.taken_at, media_files.c.rel_path)
+        )
+        return [file_path(root, rel_path) for root, rel_path in rows]
+
+
 def person_crops(catalog: Catalog, person_id: int, limit: int) -> list[str]:
     """Crop paths (relative to MEDIA_PIPELINE_HOME) of a person's best faces."""
     with catalog.engine.connect() as conn:

@@ -15,6 +15,7 @@ from media_pipeline.catalog.faces import (
     merge_people,
     move_face,
     name_person,
+    photos_of,
 )
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
@@ -88,3 +89,19 @@ def people_move(face_id: int, person_id: str) -> None:
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(f"face {face_id} → {'nobody' if target is None else f'person {target}'}")
+
+
+@people.command("photos")
+@click.argument("person_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def people_photos(person_id: int, as_json: bool) -> None:
+    """The files person PERSON_ID appears in, oldest first."""
+    try:
+        paths = photos_of(_catalog(), person_id)
+    except PersonNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        print_json(paths)
+        return
+    for path in paths:
+        console.print(path, highlight=False)

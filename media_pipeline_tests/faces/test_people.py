@@ -144,6 +144,9 @@ def test_people_found_named_recognised_and_kept(
         assert people[person_id]["name"] == NAMES[folder]
     [alex] = [person for person in people.values() if person["id"] not in who]
     assert alex["face_count"] == 3 and alex["name"] is None
+    rose = mp.json("people", "photos", str(ids["rose_leslie"]))
+    assert sorted(Path(path).name for path in rose) == ["img1.jpg", "img2.jpg", "kit_with_rose.jpg"]
+    assert mp("people", "photos", "999", ok=False).exit_code != 0
     [album] = mp.json("albums")
     assert "with Barack Obama" in album["title"] and album["title"].endswith("14 July 2024")
 
