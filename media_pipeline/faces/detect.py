@@ -9,7 +9,7 @@ Defaults (FaceSettings), and why:
 - ``min_size`` 32 px on the preview: smaller faces give embeddings too noisy to cluster
   (dlib's encoder works on 150 px chips, ArcFace on 112 px), while group photos must keep
   theirs: on a 1440 px preview of the 1927 Solvay conference photo its 29 faces measure
-  36 to 60 px. (dlib's HOG with one upsampling finds faces down to about 40 px anyway.)
+  36 to 45 px. (dlib's HOG with one upsampling finds faces down to about 40 px anyway.)
 - ``min_score``: dlib's HOG score 0.0 (dlib's own cut; below it most hits are not faces);
   insightface's probability 0.7 (as Immich: at insightface's own 0.5 the 1927 Solvay photo
   still has every face, but crowds and textures give false positives that pollute people).
