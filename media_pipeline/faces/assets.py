@@ -49,7 +49,7 @@ from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.faces.backends import FaceBackendError
 from media_pipeline.faces.cluster import group_faces, max_distance_for
-from media_pipeline.faces.config import recorded_model, resolve_face_settings
+from media_pipeline.faces.config import resolve_face_settings
 from media_pipeline.faces.detect import (
     DETECTOR,
     FaceScan,
@@ -111,6 +111,14 @@ def face_settings(paths: MediaPaths, config: FaceConfig | None = None) -> FaceSe
         raise dg.Failure(str(exc)) from exc
 
 
+def _model_and_distance(paths: MediaPaths, configured: float) -> tuple[str, float]:
+    """The face model recognition and clustering work on (the one detection records), and
+    the distance within which two of its faces are one person (``configured`` < 0: the
+    backend's default)."""
+    model = face_settings(paths).model
+    return model, max_distance_for(model, None if configured < 0 else configured)
+
+
 def crop_path(content_hash: str, model: str, index: int) -> str:
     """Content-addressed like the thumbnails, with the model's tag (faces are per model)."""
     tag = hashlib.sha1(model.encode()).hexdigest()[:8]
@@ -170,7 +178,7 @@ def face_detections(
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
     settings = face_settings(paths, config)
-    model = recorded_model(settings)
+    model = settings.model
     workers = config.workers or (available_cores() if settings.backend == "dlib" else 1)
     home = paths.root()
     scanned_files = failed = found_faces = 0
@@ -254,8 +262,7 @@ def person_recognition(
     catalog: CatalogResource,
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
-    model = recorded_model(face_settings(paths))
-    distance = max_distance_for(model, None if config.max_distance < 0 else config.max_distance)
+    model, distance = _model_and_distance(paths, config.max_distance)
     with retry_transient(context):
         store = catalog.open()
         names = named_people(store)
@@ -322,8 +329,7 @@ def face_clusters(
     catalog: CatalogResource,
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
-    model = recorded_model(face_settings(paths))
-    distance = max_distance_for(model, None if config.max_distance < 0 else config.max_distance)
+    model, distance = _model_and_distance(paths, config.max_distance)
     min_faces = config.min_faces or env_int(MIN_FACES_SETTING, DEFAULT_MIN_FACES)
     started = time.monotonic()
     with retry_transient(context):

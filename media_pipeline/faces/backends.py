@@ -32,12 +32,19 @@ __all__ = [
     "FaceBackend",
     "FaceBackendError",
     "InsightFaceBackend",
+    "dlib_model",
     "dlib_weights_folder",
     "normalise",
 ]
 
 BACKENDS = ("dlib", "insightface")
 DLIB_MODEL = "dlib/resnet_v1"
+
+
+def dlib_model(detector: str) -> str:
+    """The name recorded with dlib's faces: the encoder, and the detector when it is not HOG
+    (another detector finds other boxes, so its faces are stored apart)."""
+    return DLIB_MODEL if detector == "hog" else f"{DLIB_MODEL}+{detector}"
 
 
 class FaceBackendError(Exception):
@@ -115,7 +122,7 @@ class DlibBackend:
             str(weights / "dlib_face_recognition_resnet_model_v1.dat")
         )
         self._dlib = dlib
-        self.model = DLIB_MODEL if detector == "hog" else f"{DLIB_MODEL}+cnn"
+        self.model = dlib_model(detector)
 
     def _detect(self, rgb: np.ndarray) -> list[tuple[object, float]]:
         if self.detector_kind == "cnn":

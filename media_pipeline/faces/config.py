@@ -13,13 +13,12 @@ import importlib.util
 from dataclasses import replace
 from pathlib import Path
 
-from media_pipeline.faces.backends import DLIB_MODEL
 from media_pipeline.faces.detect import FaceSettings
 from media_pipeline.models.ensure import ModelFiles, ensure_model
 from media_pipeline.models.errors import ModelError
 from media_pipeline.models.specs import face_backend_from_env, face_spec, offline_from_env
 
-__all__ = ["face_model_files", "recorded_model", "resolve_face_settings"]
+__all__ = ["face_model_files", "resolve_face_settings"]
 
 
 def face_model_files(models_folder: Path, offline: bool | None = None) -> ModelFiles:
@@ -37,33 +36,24 @@ def _dlib(base: FaceSettings, detector: str) -> FaceSettings:
     return replace(base, backend="dlib", detector=detector, model_dir=None, model_name="")
 
 
+def _insightface(base: FaceSettings, files: ModelFiles) -> FaceSettings:
+    return replace(base, backend="insightface", model_dir=str(files.path), model_name=files.name)
+
+
 def resolve_face_settings(models_folder: Path, base: FaceSettings | None = None) -> FaceSettings:
     """``base`` with the backend and model of MEDIA_PIPELINE_FACE_BACKEND (raises ModelError
     for an insightface choice whose pack is unavailable)."""
     base = base or FaceSettings()
     choice = face_backend_from_env()
     if choice == "auto":
-        if _insightface_installed():
-            try:
-                files = face_model_files(models_folder, offline=True)
-            except ModelError:
-                return _dlib(base, "hog")
-            return replace(
-                base, backend="insightface", model_dir=str(files.path), model_name=files.name
-            )
-        return _dlib(base, "hog")
+        if not _insightface_installed():
+            return _dlib(base, "hog")
+        try:
+            return _insightface(base, face_model_files(models_folder, offline=True))
+        except ModelError:  # not downloaded (or damaged): never fetched unasked
+            return _dlib(base, "hog")
     if choice == "insightface":
-        files = face_model_files(models_folder)
-        return replace(
-            base, backend="insightface", model_dir=str(files.path), model_name=files.name
-        )
+        return _insightface(base, face_model_files(models_folder))
     if choice in ("dlib", "dlib-cnn"):
         return _dlib(base, "cnn" if choice == "dlib-cnn" else "hog")
     raise ValueError(f"unknown face backend {choice!r}")
-
-
-def recorded_model(settings: FaceSettings) -> str:
-    """The name stored with every face (a different one re-detects)."""
-    if settings.backend == "dlib":
-        return DLIB_MODEL if settings.detector == "hog" else f"{DLIB_MODEL}+cnn"
-    return settings.model_name or str(settings.model_dir)

@@ -30,6 +30,7 @@ from media_pipeline.faces.backends import (
     FaceBackend,
     FaceBackendError,
     InsightFaceBackend,
+    dlib_model,
 )
 
 __all__ = [
@@ -68,6 +69,13 @@ class FaceSettings:
     crop_size: int = 160
 
     @property
+    def model(self) -> str:
+        """The name stored with every face this backend finds (a different one re-detects)."""
+        if self.backend == "dlib":
+            return dlib_model(self.detector)
+        return self.model_name or str(self.model_dir)
+
+    @property
     def score_cut(self) -> float:
         return DEFAULT_MIN_SCORE[self.backend] if self.min_score is None else self.min_score
 
@@ -90,7 +98,7 @@ def load_backend(settings: FaceSettings) -> FaceBackend:
             raise FaceBackendError("the insightface backend needs its model pack folder")
         return InsightFaceBackend(
             settings.model_dir,
-            settings.model_name or settings.model_dir,
+            settings.model,
             det_size=settings.det_size,
             min_score=settings.score_cut,
             device=settings.device,

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from media_pipeline.faces.backends import FaceBackendError, InsightFaceBackend
-from media_pipeline.faces.config import recorded_model
 from media_pipeline.faces.detect import FaceSettings, analyse_image, load_backend
 from media_pipeline_tests.corpus import FACES
 from media_pipeline_tests.faces.conftest import SCRFD, SOLVAY, LabelledFace, preview
@@ -77,7 +76,7 @@ def test_dlib_cnn_detector_is_another_model() -> None:
     settings = FaceSettings(detector="cnn", upsample=0)
     backend = load_backend(settings)
     # Its faces are stored apart from HOG's, under the name the asset records.
-    assert backend.model == recorded_model(settings) == "dlib/resnet_v1+cnn"
+    assert backend.model == settings.model == "dlib/resnet_v1+cnn"
     image = preview(FACES / "two_people.jpg")
     image.thumbnail((800, 800))
     faces, _ = analyse_image(image, backend, settings)

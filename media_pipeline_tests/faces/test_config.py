@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.faces.config import recorded_model, resolve_face_settings
+from media_pipeline.faces.config import resolve_face_settings
 from media_pipeline.faces.detect import FaceSettings, load_backend
 from media_pipeline.models.errors import ModelMissing
 from media_pipeline.models.manifest import write_manifest
@@ -27,7 +27,7 @@ def test_auto_is_dlib_until_an_insightface_pack_is_on_disk(
     models: Path, insightface_pack: Path
 ) -> None:
     settings = resolve_face_settings(models)
-    assert settings.backend == "dlib" and recorded_model(settings) == "dlib/resnet_v1"
+    assert settings.backend == "dlib" and settings.model == "dlib/resnet_v1"
     # buffalo_l as ml_models leaves it: files and a verified manifest.
     folder = models / BUFFALO_L.folder_name
     folder.mkdir(parents=True)
@@ -36,7 +36,7 @@ def test_auto_is_dlib_until_an_insightface_pack_is_on_disk(
     write_manifest(folder, model=BUFFALO_L.name, source=BUFFALO_L.source, licence="test")
     settings = resolve_face_settings(models, FaceSettings(min_size=50))
     assert settings.backend == "insightface" and settings.model_dir == str(folder)
-    assert recorded_model(settings) == "insightface/buffalo_l" and settings.min_size == 50
+    assert settings.model == "insightface/buffalo_l" and settings.min_size == 50
     assert load_backend(settings).dim == 512  # our manifest beside the ONNX files is ignored
     # A damaged pack is not used: auto falls back to dlib.
     (folder / "w600k_r50.onnx").write_bytes(b"changed")
@@ -65,4 +65,4 @@ def test_dlib_cnn_is_a_backend_choice(models: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("MEDIA_PIPELINE_FACE_BACKEND", "dlib-cnn")
     settings = resolve_face_settings(models)
     assert (settings.backend, settings.detector) == ("dlib", "cnn")
-    assert recorded_model(settings) == "dlib/resnet_v1+cnn"
+    assert settings.model == "dlib/resnet_v1+cnn"
