@@ -114,6 +114,16 @@ def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
     return width * height / smaller if smaller > 0 else 0.0
 
 
+def _inherited(box: Sequence[float], old: Sequence[Any]) -> Any:
+    """The old face this new box covers (MATCH_OVERLAP), if any: the best-overlapping one."""
+    overlap, row = max(
+        ((_overlap(box, (row.x1, row.y1, row.x2, row.y2)), row) for row in old),
+        key=lambda scored: scored[0],
+        default=(0.0, None),
+    )
+    return row if overlap >= MATCH_OVERLAP else None
+
+
 def save_face_scans(
     catalog: Catalog, model: str, scans: Sequence[tuple[str, Sequence[FoundFace]]]
 ) -> None:
@@ -142,17 +152,7 @@ def save_face_scans(
         rows = []
         for content_hash, found in scans:
             for face in found:
-                inherited = max(
-                    old.get(content_hash, []),
-                    key=lambda row, box=face.box: _overlap(box, (row.x1, row.y1, row.x2, row.y2)),
-                    default=None,
-                )
-                if (
-                    inherited is not None
-                    and _overlap(face.box, (inherited.x1, inherited.y1, inherited.x2, inherited.y2))
-                    < MATCH_OVERLAP
-                ):
-                    inherited = None
+                inherited = _inherited(face.box, old.get(content_hash, []))
                 rows.append(
                     {
                         "content_hash": content_hash,
@@ -240,7 +240,7 @@ def create_people(catalog: Catalog, covers: Sequence[int]) -> list[int]:
 
 def place_faces(
     catalog: Catalog, assignments: Iterable[tuple[int, int | None, str | None, float | None]]
-) -> int:
+) -> None:
     """Set (face id, person id, placed by, certainty) of faces still in nobody and not held
     by the user: whoever placed a face first (the user, a concurrent run) keeps it."""
     rows = [
@@ -248,7 +248,7 @@ def place_faces(
         for face, person, by, certainty in assignments
     ]
     if not rows:
-        return 0
+        return
     statement = (
         update(faces)
         .where(
@@ -264,7 +264,10 @@ def place_faces(
     )
     with catalog.transaction() as writer:
         writer.conn.execute(statement, rows)
-    return len(rows)
+
+
+def _empty_and_unnamed() -> ColumnElement[bool]:
+    return persons.c.name.is_(None) & ~exists().where(faces.c.person_id == persons.c.id)
 
 
 def drop_empty_people(catalog: Catalog, person_ids: Sequence[int]) -> int:
@@ -274,11 +277,7 @@ def drop_empty_people(catalog: Catalog, person_ids: Sequence[int]) -> int:
         return 0
     with catalog.transaction() as writer:
         result = writer.conn.execute(
-            delete(persons).where(
-                persons.c.id.in_(list(person_ids)),
-                persons.c.name.is_(None),
-                ~exists().where(faces.c.person_id == persons.c.id),
-            )
+            delete(persons).where(persons.c.id.in_(list(person_ids)), _empty_and_unnamed())
         )
         return result.rowcount or 0
 
@@ -293,15 +292,11 @@ def release_faces(catalog: Catalog, by: Sequence[str], keep_people: Iterable[int
             .where(
                 faces.c.assigned_by.in_(list(by)),
                 faces.c.person_id.is_not(None),
-                ~faces.c.person_id.in_(keep) if keep else faces.c.person_id.is_not(None),
+                ~faces.c.person_id.in_(keep),
             )
             .values(person_id=None, assigned_by=None, certainty=None)
         )
-        writer.conn.execute(
-            delete(persons).where(
-                ~exists().where(faces.c.person_id == persons.c.id), persons.c.name.is_(None)
-            )
-        )
+        writer.conn.execute(delete(persons).where(_empty_and_unnamed()))
         return result.rowcount or 0
 
 
@@ -399,7 +394,7 @@ def _require_person(conn: Any, person_id: int) -> Any:
 
 
 def name_person(catalog: Catalog, person_id: int, name: str) -> None:
-    """Name a person; their faces become the user's (the algorithms keep them there)."""
+    """Name a person: from the next run on, recognition trains on their faces."""
     name = name.strip()
     if not name:
         raise ValueError("a name cannot be empty")
@@ -421,9 +416,11 @@ def merge_people(catalog: Catalog, keep: int, other: int) -> int:
         moved = writer.conn.execute(
             update(faces).where(faces.c.person_id == other).values(person_id=keep)
         ).rowcount
-        if kept.name is None and gone.name is not None:
-            writer.conn.execute(update(persons).where(persons.c.id == keep).values(name=gone.name))
-        writer.conn.execute(update(persons).where(persons.c.id == keep).values(updated_at=utcnow()))
+        writer.conn.execute(
+            update(persons)
+            .where(persons.c.id == keep)
+            .values(name=kept.name or gone.name, updated_at=utcnow())
+        )
         writer.conn.execute(delete(persons).where(persons.c.id == other))
     return int(moved or 0)
 
@@ -523,17 +520,11 @@ def people_in_files(catalog: Catalog, file_ids: Sequence[int]) -> dict[int, tupl
 def face_counts(catalog: Catalog, model: str) -> dict[str, int]:
     """Totals for the UI: faces, faces in a person, people."""
     with catalog.engine.connect() as conn:
-        total = conn.execute(
-            select(func.count()).where(faces.c.model == model, _present())
-        ).scalar_one()
-        placed = conn.execute(
-            select(func.count()).where(
-                faces.c.model == model, faces.c.person_id.is_not(None), _present()
-            )
-        ).scalar_one()
-        people = conn.execute(
-            select(func.count(func.distinct(faces.c.person_id))).where(
-                faces.c.model == model, faces.c.person_id.is_not(None), _present()
-            )
-        ).scalar_one()
+        total, placed, people = conn.execute(
+            select(
+                func.count(),
+                func.count(faces.c.person_id),
+                func.count(func.distinct(faces.c.person_id)),
+            ).where(faces.c.model == model, _present())
+        ).one()
     return {"faces": int(total), "in_people": int(placed), "people": int(people)}
