@@ -110,6 +110,30 @@ def paths_of(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, list[
     return found
 
 
+def duplicate_candidates(catalog: Catalog) -> list[Any]:
+    """Every present image with what picks a keeper (size, date, format) and its thumbnail
+    (for the perceptual hash)."""
+    with catalog.engine.connect() as conn:
+        return conn.execute(
+            select(
+                media_files.c.id,
+                media_files.c.content_hash,
+                libraries.c.root,
+                media_files.c.rel_path,
+                media_files.c.width,
+                media_files.c.height,
+                media_files.c.taken_at_utc,
+                media_files.c.taken_at,
+                media_files.c.mime,
+                media_files.c.size,
+                thumbnails.c.thumbnail_path,
+            )
+            .join(libraries, libraries.c.id == media_files.c.library_id)
+            .outerjoin(thumbnails, thumbnails.c.content_hash == media_files.c.content_hash)
+            .where(media_files.c.status == "present", media_files.c.kind == "image")
+        ).all()
+
+
 def replace_duplicates(catalog: Catalog, groups: Sequence[dict[str, Any]]) -> None:
     """Make the duplicate groups exactly `groups` (dicts: kind, similarity, files, keeper)."""
     rows = [

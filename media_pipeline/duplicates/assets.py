@@ -4,11 +4,13 @@ Dagster reads the annotations of asset parameters: no `from __future__ import an
 """
 
 import dagster as dg
-from sqlalchemy import select
 
-from media_pipeline.catalog.embeddings import iter_embeddings, replace_duplicates
+from media_pipeline.catalog.embeddings import (
+    duplicate_candidates,
+    iter_embeddings,
+    replace_duplicates,
+)
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.schema import libraries, media_files, thumbnails
 from media_pipeline.catalog.store import file_path
 from media_pipeline.clip.assets import search_index
 from media_pipeline.duplicates.find import DEFAULT_MAX_DISTANCE, DEFAULT_THRESHOLD, Item
@@ -43,25 +45,6 @@ def duplicates(
     with retry_transient(context):
         store = catalog.open()
         vectors = dict(iter_embeddings(store, stable_model_name(clip_files(paths).path)))
-        with store.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    media_files.c.id,
-                    media_files.c.content_hash,
-                    libraries.c.root,
-                    media_files.c.rel_path,
-                    media_files.c.width,
-                    media_files.c.height,
-                    media_files.c.taken_at_utc,
-                    media_files.c.taken_at,
-                    media_files.c.mime,
-                    media_files.c.size,
-                    thumbnails.c.thumbnail_path,
-                )
-                .join(libraries, libraries.c.id == media_files.c.library_id)
-                .outerjoin(thumbnails, thumbnails.c.content_hash == media_files.c.content_hash)
-                .where(media_files.c.status == "present", media_files.c.kind == "image")
-            ).all()
         items = [
             Item(
                 key=row.id,
@@ -76,7 +59,7 @@ def duplicates(
                 vector=vectors.get(row.content_hash),
                 image=home / row.thumbnail_path if row.thumbnail_path else None,
             )
-            for row in rows
+            for row in duplicate_candidates(store)
         ]
         groups = find_duplicates(items, config.threshold, config.max_distance)
         replace_duplicates(
