@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import sys
 import tempfile
@@ -52,28 +51,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FACES = REPO.parent / "shared" / "corpus" / "faces"
-DETECTOR = REPO / "media_pipeline_tests" / "faces" / "fixtures" / "scrfd_detector.onnx"
 sys.path.insert(0, str(REPO))
 
-MAX_DISTANCE = 0.42  # the dlib default of media_pipeline.faces.cluster
+from media_pipeline.faces.cluster import DEFAULT_MAX_DISTANCE  # noqa: E402
+from media_pipeline_tests.corpus import FACES  # noqa: E402
+from media_pipeline_tests.faces.labels import label as person_label  # noqa: E402
+from media_pipeline_tests.faces.standins import preview, standin_pack  # noqa: E402
+
+MAX_DISTANCE = DEFAULT_MAX_DISTANCE["dlib"]
 SAME_DISTANCE = 0.26  # mean distance of two faces of one synthetic identity
 THRESHOLDS = (0.35, 0.40, 0.42, 0.45, 0.50, 0.55)
-
-# --quality labels. Files not under knn_examples/train/<person>/: one label, or for group
-# photos (lower bound of the face centre's x as a share of the width, label), ascending.
-LABELS: dict[str, str | list[tuple[float, str]]] = {
-    "johnsnow_test1.jpg": "kit_harington",
-    "obama1.jpg": "obama",
-    "alex_lacamoire1.jpg": "alex_lacamoire",
-    "alex-lacamoire.png": "alex_lacamoire",
-    "obama3.jpg": "obama",
-    "obama_partial_face.jpg": "obama",
-    "lin-manuel-miranda.png": "lin",
-    "kit_with_rose.jpg": [(0.0, "rose_leslie"), (0.5, "kit_harington")],
-    "obama_and_biden.jpg": [(0.0, "biden"), (0.45, "obama"), (0.75, "girl")],
-    "two_people.jpg": [(0.0, "obama"), (0.5, "biden")],
-}
 
 
 def peak_rss_mb() -> float:
@@ -95,49 +82,10 @@ def timed(repeat: int, once: Callable, *args) -> tuple[float, float, float, obje
 
 def load_previews(root: Path) -> list[tuple[Path, object]]:
     """(path, upright RGB preview of at most 1440 px) of every photo under ``root``."""
-    from PIL import Image, ImageOps
-
     paths = sorted(
         p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in {".jpg", ".jpeg", ".png"}
     )
-    previews = []
-    for path in paths:
-        with Image.open(path) as image:
-            preview = ImageOps.exif_transpose(image).convert("RGB")
-        preview.thumbnail((1440, 1440))
-        previews.append((path, preview))
-    return previews
-
-
-def standin_pack(folder: Path) -> Path:
-    """An insightface pack: the tests' real SCRFD detector and a tiny random recognizer with
-    ArcFace's shapes (input "input.1" [N,3,112,112] -> [N,512])."""
-    import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(DETECTOR, folder / "det_scrfd.onnx")
-    weight = np.random.default_rng(0).standard_normal((588, 512)).astype(np.float32)
-    graph = helper.make_graph(
-        [
-            helper.make_node("AveragePool", ["input.1"], ["pooled"], kernel_shape=[8, 8],
-                             strides=[8, 8]),
-            helper.make_node("Reshape", ["pooled", "shape"], ["flat"]),
-            helper.make_node("MatMul", ["flat", "weight"], ["embedding"]),
-        ],
-        "arcface_standin",
-        [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, ["N", 3, 112, 112])],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", 512])],
-        [
-            numpy_helper.from_array(weight, "weight"),
-            numpy_helper.from_array(np.array([-1, 588], dtype=np.int64), "shape"),
-        ],
-    )  # fmt: skip
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
-    onnx.checker.check_model(model)
-    onnx.save(model, folder / "recognizer_standin.onnx")
-    return folder
+    return [(path, preview(path)) for path in paths]
 
 
 def backend_variants(pack: Path | None) -> list[tuple[str, object]]:
@@ -368,18 +316,15 @@ def bench_recognise(dim: int, repeat: int) -> None:
 # --- quality ------------------------------------------------------------------------------
 
 
-def label_of(path: Path, root: Path, box, width: int) -> str | None:
-    parts = path.relative_to(root).parts
-    if len(parts) >= 3 and parts[-3] == "train":
-        return parts[-2]
-    label = LABELS.get(path.name)
-    if isinstance(label, list):
-        centre = (box[0] + box[2]) / 2 / width
-        return [name for start, name in label if centre >= start][-1]
-    return label
+def label_of(path: Path, box, width: int) -> str | None:
+    """Who the face is (media_pipeline_tests/faces/labels.py), None for unlabelled photos."""
+    try:
+        return person_label(path, (box[0] + box[2]) / 2 / width)
+    except KeyError:
+        return None
 
 
-def bench_quality(previews, root: Path) -> None:
+def bench_quality(previews) -> None:
     import dlib
     import numpy as np
     from sklearn.cluster import DBSCAN, AgglomerativeClustering
@@ -393,7 +338,7 @@ def bench_quality(previews, root: Path) -> None:
     embeddings, labels, unlabelled = [], [], []
     for path, image in previews:
         for face in analyse_image(image, backend, settings)[0]:
-            label = label_of(path, root, face.box, image.width)
+            label = label_of(path, face.box, image.width)
             if label is None:
                 unlabelled.append(path.name)
                 continue
@@ -501,7 +446,7 @@ def main() -> None:
         sizes = [int(size) for size in args.cluster_sizes.split(",") if size]
         bench_cluster(sizes, args.dim, repeat, max(args.cluster_repeat, 1))
     if everything or args.quality:
-        bench_quality(previews, args.photos)
+        bench_quality(previews)
 
 
 if __name__ == "__main__":

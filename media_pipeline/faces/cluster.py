@@ -2,7 +2,7 @@
 
 Choice measured on the labelled faces of ../shared/corpus/faces (bench/faces.py --quality;
 23 faces of 7 people with the dlib backend): on unit-length embeddings the same person's
-faces lie at most 0.365 apart and different people at least 0.478. DBSCAN, agglomerative
+faces lie at most 0.365 apart and different people at least 0.475. DBSCAN, agglomerative
 (single/average/complete linkage) and Chinese whispers all reach an adjusted Rand index of
 1.0 with a cut between those; DBSCAN is kept because it scales: its neighbour search runs
 blockwise (memory grows with the neighbours found, never n²; agglomerative clustering
@@ -25,7 +25,7 @@ import numpy as np
 __all__ = ["DEFAULT_MAX_DISTANCE", "Grouping", "group_faces", "join_existing", "max_distance_for"]
 
 # Unit-sphere Euclidean distance at which two faces are taken for the same person.
-# dlib: the middle of the measured gap (0.365 .. 0.478). insightface (ArcFace): Immich's
+# dlib: the middle of the measured gap (0.365 .. 0.475). insightface (ArcFace): Immich's
 # default of cosine distance 0.5, i.e. sqrt(2 * 0.5) = 1.0 on the unit sphere (not measured
 # here: the real buffalo_l weights cannot be downloaded in this environment).
 DEFAULT_MAX_DISTANCE = {"dlib": 0.42, "insightface": 1.0}

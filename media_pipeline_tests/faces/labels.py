@@ -40,7 +40,7 @@ def photos() -> list[Path]:
 
 def label(path: Path, centre_x: float) -> str:
     """The person whose face is centred at ``centre_x`` (fraction of the width) in ``path``."""
-    if TRAIN in path.parents:
+    if path.parent.parent.name == TRAIN.name:  # knn_examples/train/<person>/
         return path.parent.name
     if path.name in SINGLE:
         return SINGLE[path.name]

@@ -21,7 +21,7 @@ from media_pipeline.faces.detect import (
 from media_pipeline.thumbnails.pool import render_many
 from media_pipeline.thumbnails.render import RenderError
 from media_pipeline_tests.corpus import FACES
-from media_pipeline_tests.faces.conftest import preview
+from media_pipeline_tests.faces.standins import preview
 
 
 class FixedBackend:

@@ -14,8 +14,8 @@ from PIL import Image
 
 from media_pipeline.definitions import defs
 from media_pipeline_tests.corpus import FACES
-from media_pipeline_tests.faces.conftest import preview
 from media_pipeline_tests.faces.labels import PEOPLE, SEVERAL, SINGLE, TRAIN, UNKNOWN
+from media_pipeline_tests.faces.standins import preview
 from media_pipeline_tests.postgres import HOST, PORT, USER
 
 NAMES = {
