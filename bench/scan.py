@@ -3,8 +3,11 @@
 Builds a synthetic library — N small JPEGs in nested folders plus real-size JPEGs made from
 ../shared/corpus/immich-test-assets — and reports medians of: content-hash throughput, first
 scan files/s, rescan with no changes, rescan after touching 1% of files, peak RSS (at two
-library sizes, to show it stays flat), and Dagster's share of a 1,000-photo scan run.
-Each measurement runs in a fresh Python process so peak RSS is its own.
+library sizes, to show it stays flat), and Dagster's share of a 1,000-photo scan run; then
+the first scan of N files that are only --contents distinct contents (hard links: copies
+everywhere, as a backup of backups), against N distinct files, interleaved.
+`--copies-only` runs that comparison alone. Each measurement runs in a fresh Python process
+so peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -58,6 +61,27 @@ def build_library(root: Path, small: int, large: int) -> None:
     for index in range(large):
         data = _with_comment(sources[index % len(sources)], f"copy {index}")
         (big / f"DSC_{index:05}.jpg").write_bytes(data)
+
+
+def build_copies(root: Path, count: int, contents: int) -> None:
+    """``count`` paths in nested folders, hard links of ``contents`` distinct small JPEGs."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 140, 90)).save(buffer, "JPEG", quality=80)
+    originals = root / "originals"
+    originals.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for index in range(contents):
+        source = originals / f"content_{index}.jpg"
+        source.write_bytes(_with_comment(buffer.getvalue(), f"content {index}"))
+        sources.append(source)
+    per_dir = 250
+    for index in range(count - contents):
+        folder = root / "copies" / f"d{index // per_dir:04}"
+        if index % per_dir == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        os.link(sources[index % contents], folder / f"IMG_{index:06}.jpg")
 
 
 def child(spec: dict) -> dict:
@@ -143,6 +167,8 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", default=None, help="where to build the library (default: temp)")
+    parser.add_argument("--contents", type=int, default=10, help="distinct contents (copies)")
+    parser.add_argument("--copies-only", action="store_true", help="only the copies comparison")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -151,6 +177,9 @@ def main() -> None:
 
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="bench-scan-"))
     root = workdir / "library"
+    if args.copies_only:
+        copies_comparison(workdir, args.small, args.contents, args.repeat)
+        return
     if not root.exists():
         started = time.perf_counter()
         build_library(root, args.small, args.large)
@@ -223,6 +252,31 @@ def main() -> None:
     )
     share = statistics.median(1 - r["scan_seconds"] / r["seconds"] for r in dagster)
     print(f"  -> time in Dagster (run wall time minus scan function): {100 * share:.1f}%")
+    copies_comparison(workdir, args.small, args.contents, args.repeat)
+
+
+def copies_comparison(workdir: Path, count: int, contents: int, repeat: int) -> None:
+    """First scans of ``count`` distinct files and of ``count`` copies of ``contents``
+    contents, interleaved (so load on a shared machine hits both alike); the rate ratio."""
+    distinct, copies = workdir / "distinct", workdir / "copies"
+    if not distinct.exists():
+        build_library(distinct, count, 0)
+    if not copies.exists():
+        build_copies(copies, count, contents)
+    rates: dict[str, list[float]] = {"distinct": [], "copies": []}
+    for index in range(repeat):
+        for label, root in (("distinct", distinct), ("copies", copies)):
+            home = str(workdir / "homes" / f"{label}-{index}")
+            result = measure({"mode": "scan", "home": home, "root": str(root), "name": "b"})
+            rates[label].append(result["seen"] / result["seconds"])
+    for label, values in rates.items():
+        shown = ", ".join(f"{v:.0f}" for v in values)
+        median = statistics.median(values)
+        print(f"first scan, {count} files, {label}: median {median:.0f} files/s ({shown})")
+    ratio = statistics.median(rates["copies"]) / statistics.median(rates["distinct"])
+    print(
+        f"  -> {contents} contents x {count // contents} copies at {ratio:.2f}x the distinct rate"
+    )
 
 
 if __name__ == "__main__":

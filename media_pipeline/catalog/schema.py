@@ -78,7 +78,9 @@ media_files = Table(
     Column("duration", Float),
     UniqueConstraint("library_id", "rel_path", name="uq_media_files_library_path"),
     Index("ix_media_files_library_dir", "library_id", "dir"),
-    Index("ix_media_files_content_hash", "content_hash"),
+    # Copies and moves by content; with the status, finding the missing rows a new copy may
+    # have moved from reads only those, however many present copies share the hash.
+    Index("ix_media_files_content_hash_status", "content_hash", "status"),
     Index("ix_media_files_taken_at_utc", "taken_at_utc"),
 )
 
@@ -153,16 +155,17 @@ clip_embeddings = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-# Duplicate groups, rebuilt by the `duplicates` asset: exact (same content) or near.
+# Duplicate groups: exact (same content; rebuilt by `exact_duplicates`) and near (rebuilt by
+# `duplicates`); a file is in at most one group of each kind.
 duplicate_files = Table(
     "duplicate_files",
     metadata,
     Column("group_id", Integer, nullable=False),
-    Column("kind", String(8), nullable=False),
+    Column("kind", String(8), primary_key=True),
     Column("similarity", Float, nullable=False),
     Column("file_id", Integer, ForeignKey("media_files.id", ondelete="CASCADE"), primary_key=True),
     Column("keeper", Boolean, nullable=False),
-    Index("ix_duplicate_files_group", "group_id"),
+    Index("ix_duplicate_files_group", "kind", "group_id"),
 )
 
 # Faces: which contents a face model has analysed (zero faces included), each face found,

@@ -17,7 +17,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, create_engine, event, func, make_url, select, text, update
+from sqlalchemy import (
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    event,
+    func,
+    make_url,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -217,13 +228,21 @@ class Catalog:
             )
             return {row[0] for row in rows}
 
-    def files_with_hash(self, library_id: int, content_hash: str) -> list[KnownFile]:
+    def missing_with_hash(
+        self, library_id: int, content_hash: str, limit: int = 20
+    ) -> list[KnownFile]:
+        """Missing files with this content, oldest rows first: the rows a new copy may have
+        been moved from. Present copies are never read, so the cost does not grow with them."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(*_KNOWN_COLUMNS).where(
+                select(*_KNOWN_COLUMNS)
+                .where(
                     media_files.c.library_id == library_id,
                     media_files.c.content_hash == content_hash,
+                    media_files.c.status == "missing",
                 )
+                .order_by(media_files.c.id)
+                .limit(limit)
             )
             return [KnownFile(*row) for row in rows]
 
@@ -265,6 +284,19 @@ class Catalog:
                 .first()
             )
         return dict(row) if row is not None else None
+
+    def unresolved_error_paths(self, library_id: int) -> set[str]:
+        """Paths with an unresolved failure in any stage (the ledger is small: a set)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(processing_errors.c.rel_path)
+                .where(
+                    processing_errors.c.library_id == library_id,
+                    processing_errors.c.resolved_at.is_(None),
+                )
+                .distinct()
+            )
+            return {row[0] for row in rows}
 
     def errors(self, include_resolved: bool = False) -> list[dict[str, Any]]:
         query = (
@@ -357,6 +389,16 @@ class CatalogWriter:
         dialect = conn.dialect.name
         # INSERT … ON CONFLICT, in the dialect's own spelling (SQLite and PostgreSQL agree).
         self.insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def exclusive(self, *tables: Table) -> None:
+        """Rebuilds of these tables in overlapping runs wait for each other instead of
+        inserting the same keys twice. PostgreSQL: SHARE ROW EXCLUSIVE conflicts with itself
+        and with writes, never with readers. SQLite runs one writer at a time from the first
+        write of a transaction, so a rebuild starts with a write (its delete) and needs no
+        more."""
+        if self.conn.dialect.name == "postgresql":
+            names = ", ".join(self.conn.dialect.identifier_preparer.format_table(t) for t in tables)
+            self.conn.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
 
     def upsert_files(self, library_id: int, files: Sequence[FileVersion]) -> None:
         """Insert or refresh files in place, in one statement; idempotent, so concurrent scans
@@ -460,19 +502,18 @@ class CatalogWriter:
         )
         self.conn.execute(statement, rows)
 
-    def resolve_errors(self, library_id: int, stage: str, rel_paths: Sequence[str]) -> None:
+    def resolve_errors(self, library_id: int, stage: str | None, rel_paths: Sequence[str]) -> None:
+        """Mark the failures of these paths resolved: in ``stage``, or every stage (None)."""
         if not rel_paths:
             return
-        self.conn.execute(
-            update(processing_errors)
-            .where(
-                processing_errors.c.library_id == library_id,
-                processing_errors.c.stage == stage,
-                processing_errors.c.rel_path.in_(list(rel_paths)),
-                processing_errors.c.resolved_at.is_(None),
-            )
-            .values(resolved_at=utcnow())
-        )
+        where = [
+            processing_errors.c.library_id == library_id,
+            processing_errors.c.rel_path.in_(list(rel_paths)),
+            processing_errors.c.resolved_at.is_(None),
+        ]
+        if stage is not None:
+            where.append(processing_errors.c.stage == stage)
+        self.conn.execute(update(processing_errors).where(*where).values(resolved_at=utcnow()))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -156,11 +156,15 @@ def _compare(
 ) -> int:
     """Pass 1: walk, compare with the catalog, mark missing, spill the work. Returns its size."""
     failures = catalog.unresolved_failures(library.id, STAGE)
+    unseen = catalog.unresolved_error_paths(library.id)  # failed paths the walk has not met
     visited: set[str] = set()
     unreadable: list[str] = []
     total = 0
     for directory in walk(library.root):
         visited.add(directory.rel_dir)
+        unseen.discard(directory.rel_dir)
+        unseen.difference_update(entry.rel_path for entry in directory.files)
+        unseen.difference_update(rel for rel, _ in directory.problems)
         known = catalog.files_in_dir(library.id, directory.rel_dir)
         for item in _media_in(directory, counts):
             counts.seen += 1
@@ -199,7 +203,20 @@ def _compare(
             ids = writer.mark_dir_missing(library.id, gone)
         counts.missing += len(ids)
         marked_missing.update(ids)
+    _resolve_gone_failures(catalog, library, unseen, unreadable)
     return total
+
+
+def _resolve_gone_failures(
+    catalog: Catalog, library: Library, unseen: set[str], unreadable: list[str]
+) -> None:
+    """Failures of files the walk no longer found are resolved, in every stage: the ledger
+    lists what is wrong now (a file deleted mid-run is not an error for ever). Paths inside
+    folders the walk could not read are out of reach, not gone."""
+    gone = [rel for rel in unseen if not any(_within(rel, folder) for folder in unreadable)]
+    if gone:
+        with catalog.transaction() as writer:
+            writer.resolve_errors(library.id, None, gone)
 
 
 def _within(rel_path: str, folder: str) -> bool:
@@ -248,6 +265,8 @@ def _process(
 ) -> None:
     """Pass 2: hash, detect moves, describe, commit in batches; failures go to the ledger."""
     failures = catalog.unresolved_failures(library.id, STAGE)
+    # A move needs a missing row to come from: none (a first scan), no look-ups at all.
+    moves_possible = catalog.count_files(library.id, status="missing") > 0
     batch = _Batch(library.id)
     started = last_report = time.monotonic()
     done = 0
@@ -262,6 +281,7 @@ def _process(
                 batch,
                 item.rel_path in failures,
                 marked_missing,
+                moves_possible,
             )
             done += 1
             now = time.monotonic()
@@ -286,6 +306,7 @@ def _process_one(
     batch: _Batch,
     failed_before: bool,
     marked_missing: set[int],
+    moves_possible: bool,
 ) -> None:
     path = library.absolute(item.rel_path)
     rel = item.rel_path
@@ -308,8 +329,9 @@ def _process_one(
     counts.files_hashed += 1
     counts.bytes_hashed += read
 
-    if item.file_id is None:
-        moved_from = _moved_from(catalog, library, content_hash, rel)
+    if item.file_id is None and moves_possible:
+        claimed = {file_id for file_id, _ in batch.moves}
+        moved_from = _moved_from(catalog, library, content_hash, rel, claimed)
         if moved_from is not None:
             counts.moved += 1
             if moved_from in marked_missing:
@@ -352,11 +374,18 @@ def _process_one(
         batch.resolved.append(rel)
 
 
-def _moved_from(catalog: Catalog, library: Library, content_hash: str, rel_path: str) -> int | None:
-    """The row of a file with this content whose old path is gone: the file was moved here."""
-    for candidate in catalog.files_with_hash(library.id, content_hash):
-        if candidate.rel_path != rel_path and not os.path.lexists(
-            library.absolute(candidate.rel_path)
+def _moved_from(
+    catalog: Catalog, library: Library, content_hash: str, rel_path: str, claimed: set[int]
+) -> int | None:
+    """The row of a file with this content whose old path is gone: the file was moved here.
+    Pass 1 marked every vanished file missing, so only missing rows are candidates (not the
+    present copies, which would make a library of many copies quadratic); ``claimed``: rows
+    another file of the uncommitted batch already moved."""
+    for candidate in catalog.missing_with_hash(library.id, content_hash, len(claimed) + 20):
+        if (
+            candidate.id not in claimed
+            and candidate.rel_path != rel_path
+            and not os.path.lexists(library.absolute(candidate.rel_path))
         ):
             return candidate.id
     return None

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.catalog.store import open_catalog
+from media_pipeline import settings
+from media_pipeline.catalog.store import FileFailure, open_catalog
 from media_pipeline.scan import scanner
 from media_pipeline_tests.conftest import IMMICH
 from media_pipeline_tests.images import make_jpeg
@@ -101,6 +102,35 @@ def test_a_file_vanishing_mid_scan_is_recorded(library, monkeypatch) -> None:
     counts = library.scan()
     assert (counts.new, counts.failed) == (1, 1)
     assert library.errors() == {"goes.jpg": "file vanished during processing"}
+
+    # The file is gone: the next scan resolves its row, the ledger lists what is wrong now.
+    monkeypatch.undo()
+    library.scan()
+    assert library.errors() == {}
+    [row] = library.catalog.errors(include_resolved=True)
+    assert row["rel_path"] == "goes.jpg" and row["resolved_at"] is not None
+
+
+def test_failures_of_files_that_are_gone_are_resolved_in_every_stage(mp, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    make_jpeg(root / "good.jpg")
+    make_jpeg(root / "later-gone.jpg", color=(0, 0, 90))
+    (root / "empty.jpg").write_bytes(b"")
+    mp("library", "add", "photos", str(root))
+    mp("run", "--select", "media_catalog")
+    catalog = open_catalog(settings.database_url())
+    library = catalog.library("photos")
+    with catalog.transaction() as writer:  # as a failed render of it would have recorded
+        writer.record_errors(library.id, [FileFailure("later-gone.jpg", "thumbnails", "bad")])
+    assert {(e["path"], e["stage"]) for e in mp.json("errors")} == {
+        (str(root / "empty.jpg"), "scan"),
+        (str(root / "later-gone.jpg"), "thumbnails"),
+    }
+    os.remove(root / "empty.jpg")
+    os.remove(root / "later-gone.jpg")
+    mp("run", "--select", "media_catalog")
+    assert mp.json("errors") == []
+    assert mp.json("status")["file_errors"] == {}
 
 
 def test_unreadable_files_and_folders(home: Path) -> None:

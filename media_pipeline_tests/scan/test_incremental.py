@@ -55,6 +55,29 @@ def test_add_modify_rename_delete_between_scans(library) -> None:
     assert rows["d-copy.jpg"][0] != rows["d.jpg"][0]
 
 
+def test_copies_of_one_content_moves_and_new_copies(library) -> None:
+    """Copies of one content are new files, each its own row; two copies moved in one batch
+    take over two different rows; a copy added beside them is new."""
+    root = library.root
+    make_jpeg(root / "a.jpg", color=(5, 5, 5))
+    for name in ("b.jpg", "c.jpg", "d.jpg"):
+        shutil.copy(root / "a.jpg", root / name)
+    first = library.scan()
+    assert (first.new, first.moved) == (4, 0)
+    ids = {path: file_id for path, (file_id, _) in library.rows().items()}
+
+    (root / "moved").mkdir()
+    os.rename(root / "b.jpg", root / "moved" / "b.jpg")
+    os.rename(root / "c.jpg", root / "moved" / "c.jpg")
+    shutil.copy(root / "a.jpg", root / "moved" / "e.jpg")
+    counts = library.scan()
+    assert (counts.moved, counts.new, counts.missing) == (2, 1, 0)
+    rows = library.rows()
+    assert {rows["moved/b.jpg"][0], rows["moved/c.jpg"][0]} == {ids["b.jpg"], ids["c.jpg"]}
+    assert rows["moved/e.jpg"][0] not in ids.values()
+    assert {status for _, status in rows.values()} == {"present"} and len(rows) == 5
+
+
 def test_moved_into_an_earlier_folder_is_a_move_not_missing(library) -> None:
     """The walk sees the destination before or after the source: both orders are a move."""
     root = library.root
