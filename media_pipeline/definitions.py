@@ -5,14 +5,15 @@ import dagster as dg
 from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.clip.assets import clip_embeddings, search_index
-from media_pipeline.duplicates.assets import duplicates
+from media_pipeline.duplicates.assets import duplicates, exact_duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
+from media_pipeline.jobs.reaper import dead_run_sensor
 from media_pipeline.maintenance.jobs import (
     backup_catalog_job,
     delete_missing_photos,
     nightly_backup,
 )
-from media_pipeline.models.assets import ml_models
+from media_pipeline.models.assets import clip_model, face_model
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import (
     collection_pipeline,
@@ -30,9 +31,11 @@ defs = dg.Definitions(
     assets=[
         media_catalog,
         thumbnails,
-        ml_models,
+        clip_model,
+        face_model,
         clip_embeddings,
         search_index,
+        exact_duplicates,
         duplicates,
         face_detections,
         person_recognition,
@@ -48,7 +51,7 @@ defs = dg.Definitions(
         delete_missing_photos,
         backup_catalog_job,
     ],
-    sensors=[library_change_sensor, follow_scans],
+    sensors=[library_change_sensor, follow_scans, dead_run_sensor],
     schedules=[nightly_library_scan, periodic_library_scan, nightly_backup],
     resources={"catalog": CatalogResource(), "paths": MediaPaths()},
 )

@@ -6,7 +6,7 @@ from media_pipeline.jobs.tags import TRIGGER
 
 LIBRARY_GROUP = "library"
 COLLECTION_GROUP = "collections"
-MODELS_GROUP = "models"
+MODELS_GROUP = "ml_models"
 
 models_pipeline = dg.define_asset_job(
     "models_pipeline",

@@ -73,6 +73,7 @@ def replace_albums(catalog: Catalog, records: list[AlbumRecord]) -> None:
     now = utcnow()
     keep = [record.id for record in records]
     with catalog.transaction() as writer:
+        writer.exclusive(albums, album_files)
         conn = writer.conn
         conn.execute(delete(albums).where(albums.c.id.not_in(keep)))
         conn.execute(delete(album_files).where(album_files.c.album_id.not_in(keep)))

@@ -134,12 +134,13 @@ def duplicate_candidates(catalog: Catalog) -> list[Any]:
         ).all()
 
 
-def replace_duplicates(catalog: Catalog, groups: Sequence[dict[str, Any]]) -> None:
-    """Make the duplicate groups exactly `groups` (dicts: kind, similarity, files, keeper)."""
+def replace_duplicates(catalog: Catalog, kind: str, groups: Sequence[dict[str, Any]]) -> None:
+    """Make the duplicate groups of ``kind`` exactly ``groups`` (dicts: similarity, files,
+    keeper); safe when two runs rebuild at once (see CatalogWriter.exclusive)."""
     rows = [
         {
             "group_id": number,
-            "kind": group["kind"],
+            "kind": kind,
             "similarity": group["similarity"],
             "file_id": file_id,
             "keeper": file_id == group["keeper"],
@@ -148,13 +149,14 @@ def replace_duplicates(catalog: Catalog, groups: Sequence[dict[str, Any]]) -> No
         for file_id in group["files"]
     ]
     with catalog.transaction() as writer:
-        writer.conn.execute(delete(duplicate_files))
+        writer.exclusive(duplicate_files)
+        writer.conn.execute(delete(duplicate_files).where(duplicate_files.c.kind == kind))
         if rows:
             writer.conn.execute(duplicate_files.insert(), rows)
 
 
 def list_duplicates(catalog: Catalog) -> list[dict[str, Any]]:
-    groups: dict[int, dict[str, Any]] = {}
+    groups: dict[tuple[str, int], dict[str, Any]] = {}
     with catalog.engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -167,12 +169,12 @@ def list_duplicates(catalog: Catalog) -> list[dict[str, Any]]:
             )
             .join(media_files, media_files.c.id == duplicate_files.c.file_id)
             .join(libraries, libraries.c.id == media_files.c.library_id)
-            .order_by(duplicate_files.c.group_id, media_files.c.rel_path)
+            .order_by(duplicate_files.c.kind, duplicate_files.c.group_id, media_files.c.rel_path)
         )
         for group_id, kind, similarity, keeper, root, rel_path in rows:
             path = file_path(root, rel_path)
             group = groups.setdefault(
-                group_id,
+                (kind, group_id),
                 {"kind": kind, "similarity": round(similarity, 4), "keeper": None, "files": []},
             )
             group["files"].append(path)

@@ -15,7 +15,8 @@ from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
 from media_pipeline.cli.people import people
-from media_pipeline.cli.run import execute_job, run
+from media_pipeline.cli.run import execute_job, run, run_pipeline
+from media_pipeline.cli.settings import settings_command
 
 
 def catalog() -> Catalog:
@@ -82,9 +83,12 @@ def status(as_json: bool, recent: int) -> None:
     """Runs from Dagster's run storage: running (with progress), queued, failed, recent; and
     the files whose failures are not cleared yet."""
     from media_pipeline.jobs.instance import get_instance
+    from media_pipeline.jobs.reaper import reap_dead_runs
     from media_pipeline.jobs.runs import run_summary
 
-    summary: dict[str, Any] = run_summary(get_instance(), recent=recent)
+    instance = get_instance()
+    reap_dead_runs(instance)  # a dead run is never shown as running
+    summary: dict[str, Any] = run_summary(instance, recent=recent)
     file_errors = catalog().count_errors()
     if as_json:
         print_json({**summary, "file_errors": file_errors})
@@ -96,12 +100,12 @@ def status(as_json: bool, recent: int) -> None:
         rows = []
         for run_info in runs:
             progress = run_info.get("progress")
-            detail = run_info.get("error") or ""
+            detail = run_info.get("error") or ""  # whole: the reason ends with its fix
             if progress:
                 detail = (
                     f"{progress['processed']}/{progress['total']} files, "
                     f"{progress['rate']:.1f}/s, ETA {progress['eta_seconds'] or '?'} s"
-                )
+                )[:100]
             rows.append(
                 [
                     run_info["run_id"][:8],
@@ -110,7 +114,7 @@ def status(as_json: bool, recent: int) -> None:
                     run_info["trigger"],
                     run_info["status"],
                     run_info["started_at"] or run_info["created_at"],
-                    detail[:100],
+                    detail,
                 ]
             )
         print_table(
@@ -136,9 +140,11 @@ def errors(
         console.print(f"cleared {catalog().clear_errors()} failures")
         return
     if retry:
-        for name in catalog().retry_errors():
-            ctx.invoke(run, library_name=name, select=None)
+        names = catalog().retry_errors()
+        ok = run_pipeline(catalog(), names) if names else True
         console.print(f"{len(catalog().errors())} failures remain")
+        if not ok:
+            ctx.exit(1)
         return
     rows = [_error_row(row) for row in catalog().errors(include_resolved=include_resolved)]
     if as_json:
@@ -351,6 +357,7 @@ def duplicates_command(as_json: bool) -> None:
 
 cli.add_command(run)
 cli.add_command(people)
+cli.add_command(settings_command)
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from media_pipeline import settings
 from media_pipeline.catalog.embeddings import (
     STAGE,
     embedded,
@@ -31,7 +31,7 @@ from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
-from media_pipeline.models.assets import clip_files, ml_models
+from media_pipeline.models.assets import clip_files, clip_model
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
 from media_pipeline.thumbnails.assets import thumbnails
@@ -48,7 +48,7 @@ class SearchIndexConfig(dg.Config):
     sample_queries: list[str] = Field(default_factory=list)
 
     def queries(self) -> list[str]:
-        raw = self.sample_queries or os.environ.get(SAMPLE_QUERIES_SETTING, "").split(";")
+        raw = self.sample_queries or settings.get(SAMPLE_QUERIES_SETTING).split(";")
         return [query.strip() for query in raw if query.strip()]
 
 
@@ -71,7 +71,7 @@ def _with_previews(
 @dg.asset(
     partitions_def=library_partitions,
     group_name=LIBRARY_GROUP,
-    deps=[thumbnails, ml_models],
+    deps=[thumbnails, clip_model],
     kinds={"python", "pytorch"},
     pool="ml",
     automation_condition=dg.AutomationCondition.eager(),

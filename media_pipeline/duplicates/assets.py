@@ -1,7 +1,10 @@
-"""`duplicates`: exact (same content) and near (CLIP + perceptual hash) duplicate groups.
+"""`exact_duplicates` (same content: content hashes alone, no model) and `duplicates` (near:
+CLIP + perceptual hash), so a model that cannot be had never hides the exact copies.
 
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
+
+from pathlib import Path
 
 import dagster as dg
 
@@ -11,13 +14,21 @@ from media_pipeline.catalog.embeddings import (
     replace_duplicates,
 )
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.store import file_path
+from media_pipeline.catalog.store import Catalog, file_path
 from media_pipeline.clip.assets import search_index
-from media_pipeline.duplicates.find import DEFAULT_MAX_DISTANCE, DEFAULT_THRESHOLD, Item
+from media_pipeline.duplicates.find import (
+    DEFAULT_MAX_DISTANCE,
+    DEFAULT_THRESHOLD,
+    Group,
+    Item,
+    exact_groups,
+    near_groups,
+)
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.models.assets import clip_files
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.scan.assets import media_catalog
 
 
 class DuplicateConfig(dg.Config):
@@ -25,12 +36,68 @@ class DuplicateConfig(dg.Config):
     max_distance: int = DEFAULT_MAX_DISTANCE  # perceptual-hash bits that may differ
 
 
+def _items(store: Catalog, home: Path, vectors: dict | None = None) -> list[Item]:
+    """Every present image as a duplicate candidate (with its vector when given)."""
+    return [
+        Item(
+            key=row.id,
+            content_hash=row.content_hash,
+            path=file_path(row.root, row.rel_path),
+            width=row.width,
+            height=row.height,
+            # UTC when known, else the local time: a file without a zone still has a date.
+            taken_at=row.taken_at_utc or row.taken_at,
+            mime=row.mime,
+            size=row.size,
+            vector=vectors.get(row.content_hash) if vectors else None,
+            image=home / row.thumbnail_path if row.thumbnail_path else None,
+        )
+        for row in duplicate_candidates(store)
+    ]
+
+
+def _save(store: Catalog, kind: str, groups: list[Group]) -> dict[str, int]:
+    """Replace the groups of ``kind``; their counts for the materialization."""
+    replace_duplicates(
+        store,
+        kind,
+        [
+            {
+                "similarity": group.similarity,
+                "files": [item.key for item in group.items],
+                "keeper": group.keeper.key,
+            }
+            for group in groups
+        ],
+    )
+    return {"groups": len(groups), "files_in_groups": sum(len(g.items) for g in groups)}
+
+
+@dg.asset(
+    deps=[media_catalog],
+    group_name=COLLECTION_GROUP,
+    kinds={"python"},
+    automation_condition=dg.AutomationCondition.eager(),
+    description="Byte-identical copies across libraries (same content hash; no model needed), "
+    "each group with a suggested keeper.",
+)
+def exact_duplicates(
+    context: dg.AssetExecutionContext, catalog: CatalogResource, paths: MediaPaths
+) -> dg.MaterializeResult:
+    with retry_transient(context):
+        store = catalog.open()
+        counts = _save(store, "exact", exact_groups(_items(store, paths.root())))
+    context.log.info(f"{counts['groups']} groups of identical files")
+    return dg.MaterializeResult(metadata=counts)
+
+
 @dg.asset(
     deps=[search_index],
     group_name=COLLECTION_GROUP,
     kinds={"python"},
     automation_condition=dg.AutomationCondition.eager(),
-    description="Groups of duplicate files across libraries, each with a suggested keeper.",
+    description="Near duplicates across libraries (re-encoded, resized or converted copies: "
+    "CLIP cosine confirmed by a perceptual hash), one file per content, with a keeper.",
 )
 def duplicates(
     context: dg.AssetExecutionContext,
@@ -39,48 +106,11 @@ def duplicates(
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
     from media_pipeline.clip.model import stable_model_name
-    from media_pipeline.duplicates.find import find_duplicates
 
-    home = paths.root()
     with retry_transient(context):
         store = catalog.open()
         vectors = dict(iter_embeddings(store, stable_model_name(clip_files(paths).path)))
-        items = [
-            Item(
-                key=row.id,
-                content_hash=row.content_hash,
-                path=file_path(row.root, row.rel_path),
-                width=row.width,
-                height=row.height,
-                # UTC when known, else the local time: a file without a zone still has a date.
-                taken_at=row.taken_at_utc or row.taken_at,
-                mime=row.mime,
-                size=row.size,
-                vector=vectors.get(row.content_hash),
-                image=home / row.thumbnail_path if row.thumbnail_path else None,
-            )
-            for row in duplicate_candidates(store)
-        ]
-        groups = find_duplicates(items, config.threshold, config.max_distance)
-        replace_duplicates(
-            store,
-            [
-                {
-                    "kind": group.kind,
-                    "similarity": group.similarity,
-                    "files": [item.key for item in group.items],
-                    "keeper": group.keeper.key,
-                }
-                for group in groups
-            ],
-        )
-    exact = sum(1 for group in groups if group.kind == "exact")
-    context.log.info(f"{len(groups)} duplicate groups: {exact} exact, {len(groups) - exact} near")
-    return dg.MaterializeResult(
-        metadata={
-            "groups": len(groups),
-            "exact": exact,
-            "near": len(groups) - exact,
-            "files_in_groups": sum(len(group.items) for group in groups),
-        }
-    )
+        items = _items(store, paths.root(), vectors)
+        counts = _save(store, "near", near_groups(items, config.threshold, config.max_distance))
+    context.log.info(f"{counts['groups']} groups of near duplicates")
+    return dg.MaterializeResult(metadata=counts)

@@ -1,5 +1,6 @@
-"""``find_duplicates``: exact duplicates (same content hash) and near duplicates (a re-encoded,
-resized or converted copy), grouped, each group with a suggested keeper.
+"""``exact_groups`` and ``near_groups``: exact duplicates (same content hash) and near
+duplicates (a re-encoded, resized or converted copy), grouped, each group with a suggested
+keeper.
 
 Near duplicates need both signals: CLIP cosine >= ``threshold`` (the candidates; cheap to
 compare in bulk) and pHash Hamming distance <= ``max_distance`` (the check; computed only
@@ -38,8 +39,9 @@ __all__ = [
     "FORMAT_RANK",
     "Group",
     "Item",
-    "find_duplicates",
+    "exact_groups",
     "keeper_order",
+    "near_groups",
 ]
 
 DEFAULT_THRESHOLD = 0.95
@@ -168,76 +170,84 @@ def candidate_pairs(
                 yield start + i, other + j, float(scores[i, j])
 
 
-def find_duplicates(
+def exact_groups(items: Sequence[Item]) -> list[Group]:
+    """Files with the same content, two or more, the keeper first; content hashes alone (no
+    model), largest first (ties: input order)."""
+    by_content: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        by_content[item.content_hash].append(item)
+    groups = [
+        Group(items=sorted(copies, key=keeper_order), kind="exact", similarity=1.0)
+        for copies in by_content.values()
+        if len(copies) > 1
+    ]
+    groups.sort(key=lambda group: -len(group.items))
+    return groups
+
+
+def near_groups(
     items: Sequence[Item],
     threshold: float = DEFAULT_THRESHOLD,
     max_distance: int | None = DEFAULT_MAX_DISTANCE,
     block: int = 2048,
     hasher: Callable[[str | Path], int] = hash_file,
 ) -> list[Group]:
-    """Groups of two or more duplicates, largest first (ties: input order).
+    """Groups of two or more different contents that show the same picture, largest first.
 
-    ``max_distance`` None skips the perceptual-hash check (CLIP alone). A file whose hash
-    cannot be computed (unreadable thumbnail) joins no near-duplicate group: a wrong
-    "duplicate" is worse than a missed one when the user deletes what it suggests.
+    Each content takes part once, through its best copy with a vector (copies of it are an
+    exact group of their own, which a near group never swallows). ``max_distance`` None
+    skips the perceptual-hash check (CLIP alone). A file whose hash cannot be computed
+    (unreadable thumbnail) joins no group: a wrong "duplicate" is worse than a missed one
+    when the user deletes what it suggests.
     """
-    items = list(items)
-    union = _UnionFind(len(items))
-    by_content: dict[str, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        by_content[item.content_hash].append(index)
-    for members in by_content.values():
-        for other in members[1:]:
-            union.union(members[0], other)
+    best: dict[str, Item] = {}
+    for item in sorted((i for i in items if i.vector is not None), key=keeper_order):
+        best.setdefault(item.content_hash, item)
+    order = {item.content_hash: index for index, item in enumerate(items)}
+    rows = sorted(best.values(), key=lambda item: order[item.content_hash])
+    if len(rows) < 2:
+        return []
+    union = _UnionFind(len(rows))
     lowest: dict[int, float] = {}  # component root → lowest accepted cosine
+    matrix = np.stack([np.asarray(item.vector, dtype=np.float32) for item in rows])
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    hashes: dict[int, int | None] = {}
 
-    representatives = [
-        next((i for i in members if items[i].vector is not None), None)
-        for members in by_content.values()
-    ]
-    rows = [i for i in representatives if i is not None]
-    if len(rows) > 1:
-        matrix = np.stack([np.asarray(items[i].vector, dtype=np.float32) for i in rows])
-        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-        hashes: dict[int, int | None] = {}
+    def perceptual(index: int) -> int | None:
+        if index not in hashes:
+            item = rows[index]
+            if item.phash is not None:
+                hashes[index] = item.phash
+            else:
+                try:
+                    hashes[index] = hasher(item.image or item.path)
+                except (OSError, ValueError):
+                    hashes[index] = None
+        return hashes[index]
 
-        def perceptual(index: int) -> int | None:
-            if index not in hashes:
-                item = items[index]
-                if item.phash is not None:
-                    hashes[index] = item.phash
-                else:
-                    try:
-                        hashes[index] = hasher(item.image or item.path)
-                    except (OSError, ValueError):
-                        hashes[index] = None
-            return hashes[index]
-
-        for a, b, score in candidate_pairs(matrix, threshold, block):
-            i, j = rows[a], rows[b]
-            if max_distance is not None:
-                hash_i, hash_j = perceptual(i), perceptual(j)
-                if hash_i is None or hash_j is None or distance(hash_i, hash_j) > max_distance:
-                    continue
-            root_i, root_j = union.find(i), union.find(j)
-            low = min(score, lowest.get(root_i, 1.0), lowest.get(root_j, 1.0))
-            if union.union(i, j):
-                lowest[union.find(i)] = low
+    for i, j, score in candidate_pairs(matrix, threshold, block):
+        if max_distance is not None:
+            hash_i, hash_j = perceptual(i), perceptual(j)
+            if hash_i is None or hash_j is None or distance(hash_i, hash_j) > max_distance:
+                continue
+        low = min(score, lowest.get(union.find(i), 1.0), lowest.get(union.find(j), 1.0))
+        if union.union(i, j):
+            lowest[union.find(i)] = low
 
     components: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(items)):
+    for index in range(len(rows)):
         components[union.find(index)].append(index)
-    groups: list[tuple[int, Group]] = []
-    for root, members in components.items():
-        if len(members) < 2:
-            continue
-        ordered = sorted((items[i] for i in members), key=keeper_order)
-        exact = len({item.content_hash for item in ordered}) == 1
-        group = Group(
-            items=ordered,
-            kind="exact" if exact else "near",
-            similarity=1.0 if exact else lowest.get(root, 1.0),
+    groups = [
+        (
+            min(members),
+            Group(
+                items=sorted((rows[i] for i in members), key=keeper_order),
+                kind="near",
+                similarity=lowest.get(root, 1.0),
+            ),
         )
-        groups.append((min(members), group))
+        for root, members in components.items()
+        if len(members) > 1
+    ]
     groups.sort(key=lambda pair: (-len(pair[1].items), pair[0]))
     return [group for _, group in groups]

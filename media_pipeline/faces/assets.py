@@ -61,7 +61,7 @@ from media_pipeline.faces.recognize import recognise
 from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
-from media_pipeline.models.assets import ml_models
+from media_pipeline.models.assets import face_model
 from media_pipeline.models.errors import ModelError
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
@@ -164,7 +164,7 @@ def _found_faces(
 @dg.asset(
     partitions_def=library_partitions,
     group_name=LIBRARY_GROUP,
-    deps=[thumbnails, ml_models],
+    deps=[thumbnails, face_model],
     kinds={"python", "onnx"},
     pool="ml",
     automation_condition=dg.AutomationCondition.eager(),

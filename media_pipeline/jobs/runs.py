@@ -17,9 +17,10 @@ import dagster as dg
 from dagster import DagsterRunStatus
 
 from media_pipeline.jobs import tags
+from media_pipeline.jobs.failures import one_line, step_failure_message
 from media_pipeline.jobs.progress import ProgressReport, parse_progress
+from media_pipeline.jobs.reaper import ACTIVE, HEARTBEAT_SECONDS, beat
 
-ACTIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 QUEUED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
 
 
@@ -45,9 +46,10 @@ def watch_run(
     on_progress: Callable[[ProgressReport], None] | None = None,
     interval: float = 0.5,
 ) -> Iterator[None]:
-    """While a run executes in this process: feed progress lines to `on_progress`, and honour
-    termination requested from the UI or API (which marks the run CANCELING) by interrupting
-    the run as Ctrl-C would, so steps stop and keep what they committed."""
+    """While a run executes in this process: feed progress lines to `on_progress`, write the
+    run's heartbeat, and honour termination requested from the UI or API (which marks the run
+    CANCELING) by interrupting the run as Ctrl-C would, so steps stop and keep what they
+    committed."""
     stop = threading.Event()
     cursor: str | None = None
 
@@ -62,11 +64,15 @@ def watch_run(
 
     def poll() -> None:
         interrupted = False
+        last_beat = time.monotonic()
         while not stop.wait(interval):
             run = instance.get_run_by_id(run_id)
             if run is None:
                 continue
             read_progress()
+            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                beat(instance, run_id)  # for commands on other hosts (jobs/reaper.py)
+                last_beat = time.monotonic()
             if not interrupted and run.status == DagsterRunStatus.CANCELING:
                 interrupted = True
                 _thread.interrupt_main()
@@ -111,17 +117,17 @@ def describe_run(instance: dg.DagsterInstance, record: Any, with_progress: bool 
 
 
 def _failure_message(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """The first failed step and its one-line message (which names the fix), else the run's."""
     connection = instance.get_records_for_run(
         run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}
     )
     for record in connection.records:
         event = record.event_log_entry.dagster_event
-        data = getattr(event, "event_specific_data", None)
-        error = getattr(data, "error", None)
-        if error is not None:
-            return error.message.strip()
-        if record.event_log_entry.user_message:
-            return record.event_log_entry.user_message
+        if event is not None and event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            return f"{event.step_key}: {step_failure_message(event.event_specific_data)}"
+        message = record.event_log_entry.user_message or (event.message if event else None)
+        if message:
+            return one_line(message)
     return None
 
 

@@ -1,5 +1,8 @@
-"""`ml_models` ("Download Models"): every model file the ML assets load, fetched once and
-checksummed, so a library's runs never download and a damaged file is found before use.
+""" "Download Models" (the `ml_models` group): `clip_model` and `face_model`, each fetched once
+and checksummed, so a library's runs never download and a damaged file is found before use.
+
+One asset per model: a model that cannot be had fails only the assets that need it (no CLIP
+model: embeddings, search and near duplicates; faces still run).
 
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
@@ -32,26 +35,37 @@ def _files_table(files: ModelFiles) -> str:
 @dg.asset(
     group_name=MODELS_GROUP,
     kinds={"python"},
-    description="Download Models: the CLIP model (MEDIA_PIPELINE_CLIP_MODEL) and, when "
-    "MEDIA_PIPELINE_FACE_BACKEND=insightface, the face model pack; checksummed.",
+    description="The CLIP model (MEDIA_PIPELINE_CLIP_MODEL: a hub id or a local folder), "
+    "downloaded once and checksummed.",
 )
-def ml_models(context: dg.AssetExecutionContext, paths: MediaPaths) -> dg.MaterializeResult:
+def clip_model(context: dg.AssetExecutionContext, paths: MediaPaths) -> dg.MaterializeResult:
     files = clip_files(paths)
     context.log.info(f"{files.name} ready at {files.path}")
-    metadata: dict[str, dg.RawMetadataValue] = {
-        "clip_model": files.name,
-        "path": dg.MetadataValue.path(str(files.path)),
-        "bytes": sum(entry.size for entry in files.files),
-        "files": dg.MetadataValue.md(_files_table(files)),
-        "licence": files.licence,
-    }
+    return dg.MaterializeResult(
+        metadata={
+            "clip_model": files.name,
+            "path": dg.MetadataValue.path(str(files.path)),
+            "bytes": sum(entry.size for entry in files.files),
+            "files": dg.MetadataValue.md(_files_table(files)),
+            "licence": files.licence,
+        }
+    )
+
+
+@dg.asset(
+    group_name=MODELS_GROUP,
+    kinds={"python"},
+    description="The face backend (MEDIA_PIPELINE_FACE_BACKEND) and, for insightface, its "
+    "model pack (MEDIA_PIPELINE_FACE_MODEL), checksummed; dlib's weights come with PyPI.",
+)
+def face_model(context: dg.AssetExecutionContext, paths: MediaPaths) -> dg.MaterializeResult:
     try:
         backend = face_backend_from_env()
         # Only on request: the insightface packs are licensed for non-commercial use only.
         faces = face_model_files(paths.root() / "models") if backend == "insightface" else None
     except (ModelError, ValueError) as exc:
         raise dg.Failure(str(exc)) from exc
-    metadata["face_backend"] = backend
+    metadata: dict[str, dg.RawMetadataValue] = {"face_backend": backend}
     if faces is not None:
         context.log.info(f"{faces.name} ready at {faces.path}")
         metadata["face_model"] = faces.name

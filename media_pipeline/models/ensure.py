@@ -149,11 +149,7 @@ def _download_hub(spec: ModelSpec, target: Path) -> Manifest:
                 allow_patterns=list(patterns) or None,
             )
         except Exception as exc:  # network, auth, missing repo, disk: all mean "not available"
-            raise ModelMissing(
-                spec.what,
-                spec.setting,
-                f"downloading it from {spec.source} failed ({type(exc).__name__}: {exc})",
-            ) from exc
+            raise ModelMissing(spec.what, spec.setting, _hub_failure(spec, exc)) from exc
 
     fetch(spec.allow_patterns)
     if _missing_required(spec, target) and spec.fallback_patterns:
@@ -164,6 +160,17 @@ def _download_hub(spec: ModelSpec, target: Path) -> Manifest:
     return write_manifest(
         target, model=spec.name, source=spec.source, licence=spec.licence, revision=spec.revision
     )
+
+
+def _hub_failure(spec: ModelSpec, exc: Exception) -> str:
+    """Why a hub download failed, in one line (huggingface_hub's messages run to paragraphs)."""
+    import huggingface_hub.errors as hub_errors
+
+    unreachable = (hub_errors.LocalEntryNotFoundError, hub_errors.OfflineModeIsEnabled, OSError)
+    if isinstance(exc, unreachable) and not isinstance(exc, hub_errors.HfHubHTTPError):
+        return f"it is not on disk and {spec.source} cannot be reached ({type(exc).__name__})"
+    first_line = next(iter(str(exc).strip().splitlines()), "")
+    return f"downloading it from {spec.source} failed ({type(exc).__name__}: {first_line})"
 
 
 def _download_url(spec: ModelSpec, target: Path) -> Manifest:

@@ -1,7 +1,7 @@
 """Which models the pipeline uses, where each comes from, its licence, and the setting that
 overrides it.
 
-Settings (environment, read at call time like media_pipeline.settings):
+Settings (media_pipeline.settings: the environment over the settings file, read at call time):
 
 - ``MEDIA_PIPELINE_CLIP_MODEL``: a Hugging Face hub id (default
   ``openai/clip-vit-base-patch32``) or a local directory with a transformers CLIP model,
@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from media_pipeline import settings
 
 __all__ = [
     "BUFFALO_L",
@@ -150,7 +152,7 @@ def _looks_like_path(value: str) -> bool:
 
 def clip_spec(value: str | None = None, revision: str | None = None) -> ModelSpec:
     """The CLIP model to use: ``value``, else MEDIA_PIPELINE_CLIP_MODEL, else the default."""
-    value = (value or os.environ.get(CLIP_SETTING, "") or DEFAULT_CLIP_MODEL).strip()
+    value = (value or settings.get(CLIP_SETTING) or DEFAULT_CLIP_MODEL).strip()
     common = {
         "setting": CLIP_SETTING,
         "licence": CLIP_LICENCE,
@@ -173,7 +175,7 @@ def clip_spec(value: str | None = None, revision: str | None = None) -> ModelSpe
 
 def face_spec(value: str | None = None) -> ModelSpec:
     """The insightface pack: ``value``, else MEDIA_PIPELINE_FACE_MODEL, else buffalo_l."""
-    value = (value or os.environ.get(FACE_SETTING, "") or "buffalo_l").strip()
+    value = (value or settings.get(FACE_SETTING) or "buffalo_l").strip()
     if value in {"buffalo_l", BUFFALO_L.name}:
         return BUFFALO_L
     if _looks_like_path(value):
@@ -196,7 +198,7 @@ def face_backend_from_env() -> str:
     """MEDIA_PIPELINE_FACE_BACKEND, checked: auto (default), dlib, dlib-cnn or insightface.
     An environment setting, not run config: detection, recognition and clustering must all
     work on the same model's faces."""
-    value = os.environ.get(FACE_BACKEND_SETTING, "").strip().lower() or "auto"
+    value = settings.get(FACE_BACKEND_SETTING).strip().lower() or "auto"
     if value not in FACE_BACKENDS:
         raise ValueError(f"{FACE_BACKEND_SETTING}={value!r}: expected one of {FACE_BACKENDS}")
     return value
@@ -205,6 +207,9 @@ def face_backend_from_env() -> str:
 def offline_from_env() -> bool:
     """True when MEDIA_PIPELINE_OFFLINE, HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE is set on."""
     return any(
-        os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+        (settings.get(name) if name.startswith(settings.PREFIX) else os.environ.get(name, ""))
+        .strip()
+        .lower()
+        in {"1", "true", "yes", "on"}
         for name in OFFLINE_SETTINGS
     )

@@ -1,15 +1,15 @@
 """Full rescans on a clock: they catch files edited in place, which the sensor cannot see."""
 
-import os
 from collections.abc import Iterator
 
 import dagster as dg
 
+from media_pipeline import settings
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.jobs.tags import library_run_tags
 from media_pipeline.pipeline import library_pipeline
 
-TIMEZONE = os.environ.get("MEDIA_PIPELINE_TIMEZONE", "UTC")
+TIMEZONE = settings.get("MEDIA_PIPELINE_TIMEZONE") or "UTC"
 
 
 def _scan_every_library(
@@ -39,7 +39,7 @@ def nightly_library_scan(
 
 @dg.schedule(
     job=library_pipeline,
-    cron_schedule=os.environ.get("MEDIA_PIPELINE_AUTOSCAN_CRON", "0 */6 * * *"),
+    cron_schedule=settings.get("MEDIA_PIPELINE_AUTOSCAN_CRON") or "0 */6 * * *",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description=(

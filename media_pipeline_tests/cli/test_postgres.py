@@ -10,19 +10,17 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from media_pipeline.jobs.instance import get_instance
+from media_pipeline_tests.cli.test_cancel_and_concurrency import _big_library
+from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.conftest import REPO
 from media_pipeline_tests.postgres import HOST, PORT, USER
 
 pytestmark = pytest.mark.postgres
 
 
-def test_scan_with_catalog_and_dagster_on_postgres(
-    mp,
-    home: Path,
-    immich_library: Path,
-    postgres_database: str,
-    monkeypatch,
-) -> None:
+@pytest.fixture
+def url(home: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The catalog and Dagster's storage on one PostgreSQL database, as deploy/postgres says."""
     url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{postgres_database}"
     monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
     for name, value in {
@@ -35,6 +33,10 @@ def test_scan_with_catalog_and_dagster_on_postgres(
         monkeypatch.setenv(name, value)
     (home / "dagster").mkdir(parents=True)
     shutil.copy(REPO / "deploy" / "postgres" / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    return url
+
+
+def test_scan_with_catalog_and_dagster_on_postgres(mp, immich_library: Path, url: str) -> None:
     (immich_library / "broken.heic").write_bytes(b"not a heic")
 
     mp("library", "add", "photos", str(immich_library))
@@ -64,3 +66,33 @@ def test_scan_with_catalog_and_dagster_on_postgres(
         == len([p for p in immich_library.rglob("*") if p.is_file() and p.name != "broken.heic"])
     )
     assert dagster_runs == 3  # models, the library's run, the one over every library
+
+
+def test_two_runs_of_one_library_at_once_both_end_well_and_work_once(
+    mp, url: str, tmp_path: Path
+) -> None:
+    """The second CLI run waits for the first (one scan per library, as the queue allows),
+    then finds nothing left to do; the collection rebuilds overlap safely."""
+    total = 40
+    root = _big_library(tmp_path / "shared", total)  # 40 hard links of one 24 MP photo
+    mp("library", "add", "shared", str(root))
+    processes = [run_cli("run", "--library", "shared") for _ in range(2)]
+    outputs = [process.communicate(timeout=600) for process in processes]
+    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stdout + stderr
+    assert any("waiting for another CLI run" in stdout for stdout, _ in outputs)
+
+    with get_instance() as instance:
+        runs = instance.get_run_records()
+        assert {r.dagster_run.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
+        assert len(runs) == 6  # models, the library, the collections: twice
+
+        def summed(asset: str, count: str) -> int:
+            records = instance.fetch_materializations(dg.AssetKey(asset), limit=10).records
+            return sum(record.asset_materialization.metadata[count].value for record in records)
+
+        assert summed("media_catalog", "new") == total
+        assert summed("thumbnails", "rendered") == 1  # one content
+        assert summed("face_detections", "files_scanned") == 1
+    [group] = mp.json("duplicates")
+    assert group["kind"] == "exact" and len(group["files"]) == total

@@ -35,7 +35,7 @@ def test_embeddings_search_similar_and_duplicates(
     metadata = _latest(instance, "clip_embeddings")
     unique = len({p.read_bytes() for p in root.rglob("*.jpg*")})
     assert metadata["embedded"].value == unique and metadata["failed"].value == 0
-    assert "licence" in _latest(instance, "ml_models")
+    assert "licence" in _latest(instance, "clip_model")
     samples = _latest(instance, "search_index")["sample_queries"].value
     assert "**rocks**" in samples and "**a falcon**" in samples  # contact sheets in the UI
     assert samples.count("data:image/jpeg;base64,") == 2
@@ -51,14 +51,20 @@ def test_embeddings_search_similar_and_duplicates(
     hits = mp.json("search", "rocks", "--limit", "3")
     assert len(hits) == 3 and all(Path(hit["path"]).exists() for hit in hits)
 
-    # The byte-identical copy, the re-encode and the half-size copy are one photo; the
-    # keeper is a full-size original; different photos are in no group.
+    # The byte-identical copy is an exact group; the re-encode and the half-size copy are a
+    # near group with the best of those two (one file per content); the keeper is a
+    # full-size original; different photos are in no group.
     groups = mp.json("duplicates")
-    copies = {str(original), str(root / "copy.jpeg"), str(root / "reencoded.jpg")}
-    copies.add(str(root / "small.jpg"))
-    [group] = [group for group in groups if str(original) in group["files"]]
-    assert set(group["files"]) == copies
-    assert group["keeper"] in {str(original), str(root / "copy.jpeg")}
+    identical = {str(original), str(root / "copy.jpeg")}
+    [exact] = [group for group in groups if group["kind"] == "exact"]
+    assert set(exact["files"]) == identical and exact["keeper"] in identical
+    [near] = [group for group in groups if group["kind"] == "near"]
+    assert near["keeper"] in identical
+    assert set(near["files"]) == {
+        near["keeper"],
+        str(root / "reencoded.jpg"),
+        str(root / "small.jpg"),
+    }
     grouped = {path for group in groups for path in group["files"]}
     assert str(root / "nature" / "prairie_falcon.jpg") not in grouped
 

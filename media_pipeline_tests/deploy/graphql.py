@@ -111,7 +111,9 @@ query Materializations($path: [String!]!, $partitions: [String!]) {
     ... on Asset {
       assetMaterializations(partitions: $partitions) {
         runId partition timestamp
-        metadataEntries { label ... on IntMetadataEntry { intValue } }
+        metadataEntries {
+          label ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text }
+        }
       }
     }
   }
@@ -225,13 +227,15 @@ class GraphQL:
     # --- assets ---------------------------------------------------------------------------
 
     def materializations(self, asset: str, partition: str) -> list[dict[str, Any]]:
-        """The asset's materializations of one partition, newest first, metadata as a dict."""
+        """The asset's materializations of one partition, newest first, metadata (numbers and
+        texts) as a dict."""
         result = self(MATERIALIZATIONS, path=[asset], partitions=[partition])["assetOrError"]
         assert result["__typename"] == "Asset", result
         events = result["assetMaterializations"]
         for event in events:
             event["metadata"] = {
-                entry["label"]: entry.get("intValue") for entry in event["metadataEntries"]
+                entry["label"]: entry.get("intValue", entry.get("text"))
+                for entry in event["metadataEntries"]
             }
         return sorted(events, key=lambda event: float(event["timestamp"]), reverse=True)
 

@@ -4,8 +4,9 @@ As README's "Run it for real" deploys it (catalog and Dagster on one PostgreSQL 
 deploy/postgres/dagster.yaml), everything watched and driven through the webserver's GraphQL
 API, as the UI does:
 
-1. Files in a registered folder trigger `library_change_sensor`: its `library_pipeline` run scans
-   and renders; files added later trigger another run, which renders only the new ones.
+1. Files in a registered folder trigger `library_change_sensor`: its `library_pipeline` run scans,
+   renders and embeds with the CLIP model set in the settings file (not in the services'
+   environment); files added later trigger another run, which renders only the new ones.
 2. With the change sensor stopped through the API (the UI's toggle), a scan started alone
    (`scan_library`, launched through the API) is followed by a thumbnails run from
    `derived_assets_follow_scans`; that run is terminated through the API (the UI's "Terminate"
@@ -49,9 +50,15 @@ def _with_comment(jpeg: bytes, note: str) -> bytes:
 
 
 @pytest.fixture
-def database_url(home: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def database_url(
+    home: Path, postgres_database: str, clip_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """Catalog and Dagster on one PostgreSQL database, configured as deploy/postgres says; the
-    environment is inherited by the CLI (in process) and by the services."""
+    environment is inherited by the CLI (in process) and by the services. The CLIP model is
+    set in the settings file only, as a user sets it once for every process."""
+    monkeypatch.delenv("MEDIA_PIPELINE_CLIP_MODEL")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.toml").write_text(f"clip_model = {str(clip_model)!r}\n")
     url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{postgres_database}"
     for name, value in {
         "MEDIA_PIPELINE_DATABASE_URL": url,
@@ -134,7 +141,13 @@ def _on_disk(home: Path, derivatives: dict[str, tuple]) -> list[str]:
 
 
 def test_sensor_runs_and_termination_through_the_api(
-    mp, corpus: Path, services: Services, catalog: Engine, tmp_path: Path, home: Path
+    mp,
+    corpus: Path,
+    services: Services,
+    catalog: Engine,
+    tmp_path: Path,
+    home: Path,
+    clip_model: Path,
 ) -> None:
     api = services.api
     for name in (CHANGE_SENSOR, FOLLOW_SENSOR):
@@ -150,6 +163,10 @@ def test_sensor_runs_and_termination_through_the_api(
     [first] = _successful(services, 1, "the sensor's first run of photos", **by_sensor)
     assert tag_dict(first)[PARTITION] == "photos"
     assert {("media_catalog", "photos"), ("thumbnails", "photos")} <= materialized(first)
+    # The sensor-launched run found the CLIP model the settings file names (the environment
+    # of the services has none).
+    [embedded] = api.materializations("clip_embeddings", "photos")
+    assert embedded["metadata"]["model"] == str(clip_model), embedded["metadata"]
 
     # Files added later (a folder moved in at once, so the sensor sees them together) trigger
     # another run, which renders only them.

@@ -1,4 +1,4 @@
-"""find_duplicates on the corpus: el_torcal_rocks.jpg, its byte-identical twin from
+"""exact_groups and near_groups on the corpus: el_torcal_rocks.jpg, its byte-identical twin from
 formats/jpeg, and made copies (JPEG q60, half size, WebP), among the other nature photos.
 
 The vectors here are model-free (a 16×16 colour miniature of the thumbnail, mean-centred):
@@ -20,8 +20,9 @@ from PIL import Image
 from media_pipeline.duplicates.find import (
     Item,
     candidate_pairs,
-    find_duplicates,
+    exact_groups,
     keeper_order,
+    near_groups,
 )
 from media_pipeline.duplicates.phash import dhash, distance, hash_file, phash
 from media_pipeline.metadata.formats import EXTENSION_MIME
@@ -62,23 +63,28 @@ def items(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Item]:
 
 def test_exact_and_near_duplicates_are_grouped(items: dict[str, Item]) -> None:
     assert items["original"].content_hash == items["twin"].content_hash
-    groups = find_duplicates(list(items.values()))
-    assert len(groups) == 1, [[i.key for i in g.items] for g in groups]
-    group = groups[0]
-    assert group.kind == "near" and 0.95 <= group.similarity < 1.0
-    # Keeper: same pixels, date and format for original/twin/q60: the larger file, then the
-    # path; the WebP conversion after the JPEGs; the half-size copy last.
-    assert [item.key for item in group.items] == ["original", "twin", "q60", "webp", "half"]
-    assert group.keeper.key == "original"
-    assert [item.key for item in group.others] == ["twin", "q60", "webp", "half"]
+    everything = list(items.values())
+    groups = exact_groups(everything) + near_groups(everything)
+    assert [(g.kind, [i.key for i in g.items]) for g in groups] == [
+        # Byte-identical copies are an exact group whatever else looks like them.
+        ("exact", ["original", "twin"]),
+        # The near group holds one file per content: its best copy. Keeper: same pixels,
+        # date and format for original/q60: the larger file; the WebP conversion after the
+        # JPEGs; the half-size copy last.
+        ("near", ["original", "q60", "webp", "half"]),
+    ]
+    near = groups[1]
+    assert 0.95 <= near.similarity < 1.0
+    assert near.keeper.key == "original"
+    assert [item.key for item in near.others] == ["q60", "webp", "half"]
 
 
 def test_without_vectors_only_exact_duplicates(items: dict[str, Item]) -> None:
     plain = [Item(i.key, i.content_hash, i.path, i.width, i.height) for i in items.values()]
-    groups = find_duplicates(plain)
-    assert [(g.kind, g.similarity, [i.key for i in g.items]) for g in groups] == [
+    assert [(g.kind, g.similarity, [i.key for i in g.items]) for g in exact_groups(plain)] == [
         ("exact", 1.0, ["original", "twin"])
     ]
+    assert near_groups(plain) == []
 
 
 def test_the_perceptual_hash_keeps_similar_vectors_apart(items: dict[str, Item]) -> None:
@@ -91,8 +97,8 @@ def test_the_perceptual_hash_keeps_similar_vectors_apart(items: dict[str, Item])
             "b", "hb", items["wood_anemones"].path, vector=same, image=items["wood_anemones"].image
         ),
     ]
-    assert find_duplicates(pair) == []
-    assert [i.key for i in find_duplicates(pair, max_distance=None)[0].items] == ["a", "b"]
+    assert near_groups(pair) == []
+    assert [i.key for i in near_groups(pair, max_distance=None)[0].items] == ["a", "b"]
 
 
 def test_an_unreadable_thumbnail_joins_no_near_group(
@@ -105,7 +111,7 @@ def test_an_unreadable_thumbnail_joins_no_near_group(
         Item("good", "h1", items["original"].path, vector=vector, image=items["original"].image),
         Item("bad", "h2", broken, vector=vector),
     ]
-    assert find_duplicates(pair) == []
+    assert near_groups(pair) == []
 
 
 def test_candidate_pairs_blockwise_equal_all_pairs() -> None:

@@ -232,5 +232,5 @@ def test_a_new_backend_detects_again_and_keeps_the_names(
     assert {face["id"] for face in after}.isdisjoint(face["id"] for face in before)
     # The same people, found by the other detector, keep their names.
     assert {face["person"] for face in after} == {"Obama", "Biden"}
-    models = _latest(instance, "ml_models")
+    models = _latest(instance, "face_model")
     assert models["face_backend"].text == "insightface"

@@ -289,7 +289,7 @@ def test_a_failing_hub_download_is_model_missing(tmp_path: Path) -> None:
     """The real snapshot_download, which cannot reach anything here (HF_HUB_OFFLINE)."""
     pytest.importorskip("huggingface_hub")
     with pytest.raises(
-        ModelMissing, match=r"downloading it from https://huggingface\.co/"
+        ModelMissing, match=r"it is not on disk and https://huggingface\.co/\S+ cannot be reached"
     ) as caught:
         ensure_model(clip_spec("openai/clip-vit-base-patch32"), tmp_path, offline=False)
     assert FIX in str(caught.value)
