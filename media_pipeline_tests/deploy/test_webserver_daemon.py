@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from media_pipeline.clip.model import stable_model_name
 from media_pipeline.jobs.tags import LIBRARY, TRIGGER, library_run_tags
 from media_pipeline_tests.conftest import IMMICH, REPO
 from media_pipeline_tests.deploy.graphql import TERMINAL, materialized, tag_dict
@@ -166,7 +167,7 @@ def test_sensor_runs_and_termination_through_the_api(
     # The sensor-launched run found the CLIP model the settings file names (the environment
     # of the services has none).
     [embedded] = api.materializations("clip_embeddings", "photos")
-    assert embedded["metadata"]["model"] == str(clip_model), embedded["metadata"]
+    assert embedded["metadata"]["model"] == stable_model_name(clip_model), embedded["metadata"]
 
     # Files added later (a folder moved in at once, so the sensor sees them together) trigger
     # another run, which renders only them.
