@@ -4,6 +4,7 @@ import dagster as dg
 
 from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
+from media_pipeline.checks.assets import asset_checks, integrity_checks
 from media_pipeline.clip.assets import clip_embeddings, search_index
 from media_pipeline.duplicates.assets import duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
@@ -40,6 +41,7 @@ defs = dg.Definitions(
         auto_albums,
         auto_album_titles,
     ],
+    asset_checks=asset_checks,
     jobs=[
         models_pipeline,
         library_pipeline,
@@ -47,6 +49,7 @@ defs = dg.Definitions(
         scan_job,
         delete_missing_photos,
         backup_catalog_job,
+        integrity_checks,
     ],
     sensors=[library_change_sensor, follow_scans],
     schedules=[nightly_library_scan, periodic_library_scan, nightly_backup],

@@ -15,7 +15,7 @@ from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.cli.output import console, errors
 from media_pipeline.jobs.progress import ProgressReport
-from media_pipeline.jobs.tags import TRIGGER, library_run_tags
+from media_pipeline.operations.run_tags import cli_run_tags
 
 
 def _split_selection(
@@ -70,7 +70,10 @@ SUMMARY_COUNTS = frozenset(
 @click.command()
 @click.option("--library", "library_name", help="Only this library (default: every library).")
 @click.option("--select", help="Comma-separated assets to materialize (default: all).")
-def run(library_name: str | None, select: str | None) -> None:
+@click.option(
+    "--priority", type=int, help="Run priority: higher first for pool slots (default 10)."
+)
+def run(library_name: str | None, select: str | None, priority: int | None = None) -> None:
     """Materialize the pipeline: each library's assets, then those spanning all libraries.
     Exits 0 when every run succeeds."""
     from media_pipeline.definitions import defs
@@ -97,11 +100,11 @@ def run(library_name: str | None, select: str | None) -> None:
     failed = []
     for job, selection in plan:
         if job.partitions_def is None:
-            if not _run_one(instance, job, None, selection):
+            if not _run_one(instance, job, None, selection, priority):
                 failed.append(job.name)
             continue
         for lib in libraries:
-            if not _run_one(instance, job, lib.name, selection):
+            if not _run_one(instance, job, lib.name, selection, priority):
                 failed.append(lib.name)
     if failed:
         raise click.ClickException(f"run failed for {', '.join(failed)}; see `status`")
@@ -125,8 +128,9 @@ def _run_one(
     job: dg.JobDefinition,
     library: str | None,
     selection: list[dg.AssetKey] | None,
+    priority: int | None,
 ) -> bool:
-    result = execute_job(instance, job, library=library, selection=selection)
+    result = execute_job(instance, job, library=library, selection=selection, priority=priority)
     if result is None:
         return False
     for event in result.get_asset_materialization_events():
@@ -143,6 +147,7 @@ def execute_job(
     library: str | None = None,
     selection: list[dg.AssetKey] | None = None,
     run_config: dict | None = None,
+    priority: int | None = None,
 ) -> dg.ExecuteInProcessResult | None:
     """Execute a job of the code location in this process, recorded on the instance, with a
     progress bar fed by the run's progress lines; None when interrupted."""
@@ -181,7 +186,7 @@ def execute_job(
                     instance=instance,
                     partition_key=library,
                     run_id=run_id,
-                    tags=library_run_tags(library, "cli") if library else {TRIGGER: "cli"},
+                    tags=cli_run_tags(library, priority),
                     asset_selection=selection,
                     raise_on_error=False,
                 )
