@@ -5,8 +5,9 @@ The command-line contract lives in shared/DESIGN.md; keep it stable.
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -16,14 +17,29 @@ from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.operator import cancel, check, concurrency, pause, resume
 from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
 from media_pipeline.cli.people import people
-from media_pipeline.cli.run import execute_job, run
 
 
 def catalog() -> Catalog:
     return open_catalog(settings.database_url())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Commands whose modules import Dagster are loaded when they run, so the read-only ones
+    (info, albums, people, errors, library list, duplicates) start without it."""
+
+    lazy: ClassVar[dict[str, str]] = {"run": "media_pipeline.cli.run:run"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Background processing for a self-hosted photo and video library, on Dagster."""
 
@@ -171,6 +187,8 @@ def errors(
         console.print(f"cleared {cleared} failures")
         return
     if retry:
+        from media_pipeline.cli.run import run
+
         libraries = catalog().retry_errors(stage)
         with chatter_to_stderr(as_json):
             for name in libraries:
@@ -258,6 +276,7 @@ def albums(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def purge_missing_command(grace_days: int, dry_run: bool, as_json: bool) -> None:
     """Delete Missing Photos: purge rows and derivatives of long-missing files (a Dagster run)."""
+    from media_pipeline.cli.run import execute_job
     from media_pipeline.definitions import defs
     from media_pipeline.jobs.instance import get_instance
 
@@ -277,6 +296,7 @@ def purge_missing_command(grace_days: int, dry_run: bool, as_json: bool) -> None
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def backup(as_json: bool) -> None:
     """Back the catalog up now into MEDIA_PIPELINE_HOME/backups (a Dagster run)."""
+    from media_pipeline.cli.run import execute_job
     from media_pipeline.definitions import defs
     from media_pipeline.jobs.instance import get_instance
 
@@ -403,7 +423,6 @@ def duplicates_command(as_json: bool) -> None:
             console.print(f"  {'keep ' if path == group['keeper'] else '     '}{path}")
 
 
-cli.add_command(run)
 cli.add_command(people)
 for command in (pause, resume, cancel, concurrency, check):
     cli.add_command(command)
