@@ -9,9 +9,10 @@ costs seconds of process start.
 Dagster reads the annotations of check parameters: no `from __future__ import annotations`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import dagster as dg
+from sqlalchemy import ColumnElement
 
 from media_pipeline.catalog import integrity
 from media_pipeline.catalog.embeddings import STAGE as CLIP_STAGE
@@ -96,24 +97,31 @@ def derivatives_carry_no_metadata(
     )
 
 
+def _model_coverage(
+    context: dg.AssetCheckExecutionContext,
+    catalog: CatalogResource,
+    asset: str,
+    stage: str,
+    done: Callable[[str], ColumnElement[bool]],
+) -> dg.AssetCheckResult:
+    """Previewed present files the stage's current model has not done, outside the ledger."""
+    model = recorded_model(context.instance, asset)
+    if model is None:
+        return dg.AssetCheckResult(passed=True, description=f"{asset} has not run yet")
+    found = integrity.uncovered(catalog.open(), stage, done(model), has_preview())
+    return _result(found, f"previewed files have no {stage} result by {model} and no ledger row")
+
+
 def embeddings_cover_previews(
     context: dg.AssetCheckExecutionContext, catalog: CatalogResource, paths: MediaPaths
 ) -> dg.AssetCheckResult:
-    model = recorded_model(context.instance, "clip_embeddings")
-    if model is None:
-        return dg.AssetCheckResult(passed=True, description="no embeddings made yet")
-    found = integrity.uncovered(catalog.open(), CLIP_STAGE, embedded(model), has_preview())
-    return _result(found, f"previewed files have no {model} embedding and no ledger row")
+    return _model_coverage(context, catalog, "clip_embeddings", CLIP_STAGE, embedded)
 
 
 def face_scans_cover_previews(
     context: dg.AssetCheckExecutionContext, catalog: CatalogResource, paths: MediaPaths
 ) -> dg.AssetCheckResult:
-    model = recorded_model(context.instance, "face_detections")
-    if model is None:
-        return dg.AssetCheckResult(passed=True, description="no face scans made yet")
-    found = integrity.uncovered(catalog.open(), FACES_STAGE, scanned(model), has_preview())
-    return _result(found, f"previewed files were not scanned by {model} and have no ledger row")
+    return _model_coverage(context, catalog, "face_detections", FACES_STAGE, scanned)
 
 
 @dg.asset_check(

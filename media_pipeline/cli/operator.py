@@ -30,34 +30,31 @@ def _pools_table(title: str, states: list) -> None:
     )
 
 
-@click.command()
-@click.argument("scope", type=SCOPE, default="all")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def pause(scope: str, as_json: bool) -> None:
-    """Hold work: steps of SCOPE's pools wait; steps already running finish (nothing is lost)."""
-    from media_pipeline.jobs.instance import get_instance
-    from media_pipeline.operations.pools import pause as pause_pools
+def _scope_command(name: str, doc: str) -> click.Command:
+    """`pause` or `resume`: the same arguments and output, one function of operations.pools."""
 
-    states = pause_pools(get_instance(), scope)
-    if as_json:
-        print_json({"scope": scope, "pools": [s.as_dict() for s in states]})
-        return
-    _pools_table(f"{scope} paused", states)
+    @click.command(name, help=doc)
+    @click.argument("scope", type=SCOPE, default="all")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+    def command(scope: str, as_json: bool) -> None:
+        from media_pipeline.jobs.instance import get_instance
+        from media_pipeline.operations import pools
+
+        states = getattr(pools, name)(get_instance(), scope)
+        if as_json:
+            print_json({"scope": scope, "pools": [s.as_dict() for s in states]})
+            return
+        _pools_table(f"{scope} {name}d", states)
+
+    return command
 
 
-@click.command()
-@click.argument("scope", type=SCOPE, default="all")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def resume(scope: str, as_json: bool) -> None:
-    """Release work held by `pause`: waiting steps start as slots free."""
-    from media_pipeline.jobs.instance import get_instance
-    from media_pipeline.operations.pools import resume as resume_pools
-
-    states = resume_pools(get_instance(), scope)
-    if as_json:
-        print_json({"scope": scope, "pools": [s.as_dict() for s in states]})
-        return
-    _pools_table(f"{scope} resumed", states)
+pause = _scope_command(
+    "pause", "Hold work: steps of SCOPE's pools wait; steps already running finish (nothing lost)."
+)
+resume = _scope_command(
+    "resume", "Release work held by `pause`: waiting steps start as slots free."
+)
 
 
 @click.command()
