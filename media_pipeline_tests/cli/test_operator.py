@@ -74,6 +74,7 @@ def test_pause_ml_holds_the_ml_steps_and_resume_lets_them_finish(mp, instance, h
     assert _materialized(instance, "thumbnails", run_id)
     time.sleep(2)  # it stays held
     assert not _materialized(instance, "clip_embeddings", run_id)
+    assert "ml paused since" in mp("status").stdout
     status = mp.json("status")
     assert list(status["paused"]) == ["ml"]
     [running] = status["running"]
@@ -103,19 +104,27 @@ def test_pause_ml_holds_the_ml_steps_and_resume_lets_them_finish(mp, instance, h
     assert mp("status").stdout.count("paused since") == 0
 
 
-def _queued(instance: dg.DagsterInstance, library: str) -> dg.DagsterRun:
-    """A library_pipeline run submitted to the instance's queue as the UI's Launchpad does."""
+def _queued(
+    instance: dg.DagsterInstance, library: str, assets: set[dg.AssetKey] | None = None
+) -> dg.DagsterRun:
+    """A run submitted to the instance's queue as the UI does: library_pipeline as the
+    Launchpad sends it, or with `assets` the asset graph's Materialize button (Dagster's
+    implicit asset job)."""
     from media_pipeline.definitions import defs
 
+    job = (
+        defs.resolve_implicit_global_asset_job_def()
+        if assets
+        else defs.resolve_job_def("library_pipeline")
+    )
     location = InProcessCodeLocationOrigin(
         LoadableTargetOrigin(module_name="media_pipeline.definitions"), location_name=LOCATION
     )
     run = instance.create_run_for_job(
-        defs.resolve_job_def("library_pipeline"),
+        job,
         tags={"dagster/partition": library},
-        remote_job_origin=RemoteRepositoryOrigin(location, REPOSITORY).get_job_origin(
-            "library_pipeline"
-        ),
+        asset_selection=assets,
+        remote_job_origin=RemoteRepositoryOrigin(location, REPOSITORY).get_job_origin(job.name),
     )
     return instance.run_coordinator.submit_run(SubmitRunContext(run, workspace=None))
 
@@ -172,3 +181,18 @@ def test_concurrency_shows_and_sets_pool_limits(mp, instance) -> None:
     resumed = {p["pool"]: p["limit"] for p in mp.json("resume")["pools"]}
     assert resumed == {"scan": 1, "render": 1, "ml": 2, "video": 1}
     assert mp("concurrency", "ml", "-1", ok=False).exit_code == 2
+
+
+def test_ui_materialize_runs_are_named_by_their_assets_and_tagged(mp, instance) -> None:
+    run = _queued(instance, "photos", {dg.AssetKey("thumbnails")})
+    assert run.job_name.startswith("__ASSET_JOB")
+    [queued] = mp.json("status")["queued"]
+    assert (queued["job"], queued["library"], queued["trigger"], queued["priority"]) == (
+        "materialize thumbnails",
+        "photos",
+        "ui",
+        10,
+    )
+    assert SCAN not in instance.get_run_by_id(run.run_id).tags  # it does not scan
+    [cancelled] = mp.json("cancel", "--library", "photos")
+    assert cancelled["status"] == "CANCELED"
