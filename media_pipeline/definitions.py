@@ -4,6 +4,7 @@ import dagster as dg
 
 from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
+from media_pipeline.checks.assets import asset_checks, integrity_checks
 from media_pipeline.clip.assets import clip_embeddings, search_index
 from media_pipeline.duplicates.assets import duplicates, exact_duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
@@ -43,6 +44,7 @@ defs = dg.Definitions(
         auto_albums,
         auto_album_titles,
     ],
+    asset_checks=asset_checks,
     jobs=[
         models_pipeline,
         library_pipeline,
@@ -50,6 +52,7 @@ defs = dg.Definitions(
         scan_job,
         delete_missing_photos,
         backup_catalog_job,
+        integrity_checks,
     ],
     sensors=[library_change_sensor, follow_scans, dead_run_sensor],
     schedules=[nightly_library_scan, periodic_library_scan, nightly_backup],

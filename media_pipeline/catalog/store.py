@@ -18,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     Table,
     and_,
@@ -298,7 +299,9 @@ class Catalog:
             )
             return {row[0] for row in rows}
 
-    def errors(self, include_resolved: bool = False) -> list[dict[str, Any]]:
+    def errors(
+        self, include_resolved: bool = False, stage: str | None = None
+    ) -> list[dict[str, Any]]:
         query = (
             select(processing_errors, libraries.c.name.label("library"), libraries.c.root)
             .join(libraries, libraries.c.id == processing_errors.c.library_id)
@@ -306,6 +309,8 @@ class Catalog:
         )
         if not include_resolved:
             query = query.where(processing_errors.c.resolved_at.is_(None))
+        if stage:
+            query = query.where(processing_errors.c.stage == stage)
         with self.engine.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
@@ -319,29 +324,36 @@ class Catalog:
             )
             return {stage: n for stage, n in rows}
 
-    def clear_errors(self) -> int:
-        """Mark every unresolved failure resolved (they stay listed with `errors --all`)."""
+    @staticmethod
+    def _open_errors(stage: str | None) -> ColumnElement[bool]:
+        """Unresolved failures, of one stage or of all."""
+        condition = processing_errors.c.resolved_at.is_(None)
+        return condition & (processing_errors.c.stage == stage) if stage else condition
+
+    def clear_errors(self, stage: str | None = None) -> int:
+        """Mark unresolved failures resolved, of one stage or of all (they stay listed with
+        `errors --all`)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(processing_errors)
-                .where(processing_errors.c.resolved_at.is_(None))
+                .where(self._open_errors(stage))
                 .values(resolved_at=utcnow())
             )
             return result.rowcount
 
-    def retry_errors(self) -> list[str]:
-        """Forget the (size, mtime) that keeps unchanged failed files from being retried; returns
-        the libraries that have failures, for the caller to run again."""
+    def retry_errors(self, stage: str | None = None) -> list[str]:
+        """Forget the (size, mtime) that keeps unchanged failed files from being retried (of one
+        stage or of all); returns the libraries that have them, for the caller to run again."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(processing_errors)
-                .where(processing_errors.c.resolved_at.is_(None))
+                .where(self._open_errors(stage))
                 .values(size=None, mtime_ns=None)
             )
             rows = conn.execute(
                 select(libraries.c.name)
                 .join(processing_errors, processing_errors.c.library_id == libraries.c.id)
-                .where(processing_errors.c.resolved_at.is_(None))
+                .where(self._open_errors(stage))
                 .distinct()
                 .order_by(libraries.c.name)
             )

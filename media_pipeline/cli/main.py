@@ -5,17 +5,18 @@ The command-line contract lives in shared/DESIGN.md; keep it stable.
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
 from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
-from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.cli.operator import cancel, check, concurrency, pause, resume
+from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
 from media_pipeline.cli.people import people
-from media_pipeline.cli.run import execute_job, run, run_pipeline
 from media_pipeline.cli.settings import settings_command
 
 
@@ -23,7 +24,23 @@ def catalog() -> Catalog:
     return open_catalog(settings.database_url())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Commands whose modules import Dagster are loaded when they run, so the read-only ones
+    (info, albums, people, errors, library list, duplicates) start without it."""
+
+    lazy: ClassVar[dict[str, str]] = {"run": "media_pipeline.cli.run:run"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Background processing for a self-hosted photo and video library, on Dagster."""
 
@@ -80,73 +97,116 @@ def library_list(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--recent", default=10, show_default=True, help="How many finished runs to show.")
 def status(as_json: bool, recent: int) -> None:
-    """Runs from Dagster's run storage: running (with progress), queued, failed, recent; and
-    the files whose failures are not cleared yet."""
+    """Obscura's four figures — running (with progress), backlog (queued runs, files pending
+    per stage), failures not cleared, recently finished — with what is paused and how the
+    asset checks last ended; then the runs: running, queued, failed, recent."""
     from media_pipeline.jobs.instance import get_instance
     from media_pipeline.jobs.reaper import reap_dead_runs
-    from media_pipeline.jobs.runs import run_summary
+    from media_pipeline.operations.overview import overview
 
     instance = get_instance()
     reap_dead_runs(instance)  # a dead run is never shown as running
-    summary: dict[str, Any] = run_summary(instance, recent=recent)
-    file_errors = catalog().count_errors()
+    summary = overview(instance, catalog(), recent=recent)
     if as_json:
-        print_json({**summary, "file_errors": file_errors})
+        print_json(summary)
         return
-    for section, runs in summary.items():
-        if not runs:
-            console.print(f"[bold]{section}[/bold]: none")
-            continue
-        rows = []
-        for run_info in runs:
-            progress = run_info.get("progress")
-            detail = run_info.get("error") or ""  # whole: the reason ends with its fix
-            if progress:
-                detail = (
-                    f"{progress['processed']}/{progress['total']} files, "
-                    f"{progress['rate']:.1f}/s, ETA {progress['eta_seconds'] or '?'} s"
-                )[:100]
-            rows.append(
-                [
-                    run_info["run_id"][:8],
-                    run_info["job"],
-                    run_info["library"],
-                    run_info["trigger"],
-                    run_info["status"],
-                    run_info["started_at"] or run_info["created_at"],
-                    detail,
-                ]
-            )
-        print_table(
-            f"{section} ({len(runs)})",
-            ["run", "job", "library", "trigger", "status", "started", "detail"],
-            rows,
-        )
-    failures = ", ".join(f"{n} in {stage}" for stage, n in sorted(file_errors.items()))
+    figures = summary["figures"]
+    console.print(
+        f"[bold]running[/bold] {figures['running']}  "
+        f"[bold]backlog[/bold] {figures['backlog']['queued_runs']} queued runs, "
+        f"{figures['backlog']['pending_files']} files pending  "
+        f"[bold]failures[/bold] {figures['failures']} not cleared  "
+        f"[bold]recently finished[/bold] {figures['recently_finished']}"
+    )
+    for scope, since in summary["paused"].items():
+        console.print(f"[bold yellow]{scope} paused since {since}[/bold yellow] (`resume {scope}`)")
+    for library, stages in summary["pending"].items():
+        waiting = ", ".join(f"{n} {stage}" for stage, n in stages.items() if n)
+        if waiting:
+            console.print(f"pending in {library}: {waiting}")
+    for section in ("running", "queued", "failed", "recent"):
+        _print_runs(section, summary[section])
+    failures = ", ".join(f"{n} in {stage}" for stage, n in sorted(summary["file_errors"].items()))
     console.print(f"[bold]file errors[/bold]: {failures or 'none'} (see `errors`)")
+    checks = summary["checks"]
+    failed = [c for c in checks if c["status"] == "failed"]
+    passed = sum(c["status"] == "passed" for c in checks)
+    console.print(f"[bold]checks[/bold]: {passed} passed, {len(failed)} failed")
+    for failure in failed:
+        console.print(f"  {failure['asset']}/{failure['check']}: {failure['description']}")
+
+
+def _print_runs(section: str, runs: list[dict[str, Any]]) -> None:
+    if not runs:
+        console.print(f"[bold]{section}[/bold]: none")
+        return
+    rows = []
+    for run_info in runs:
+        progress = run_info.get("progress")
+        detail = run_info.get("error") or ""  # whole: the reason ends with its fix
+        if progress:
+            detail = (
+                f"{progress['task']} {progress['processed']}/{progress['total']} files, "
+                f"{progress['rate']:.1f}/s, ETA {progress['eta_seconds'] or '?'} s"
+            )[:100]
+        rows.append(
+            [
+                run_info["run_id"][:8],
+                run_info["job"],
+                run_info["library"],
+                run_info["trigger"],
+                run_info["status"],
+                run_info["started_at"] or run_info["created_at"],
+                detail,
+            ]
+        )
+    print_table(
+        f"{section} ({len(runs)})",
+        ["run", "job", "library", "trigger", "status", "started", "detail"],
+        rows,
+    )
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--all", "include_resolved", is_flag=True, help="Include resolved failures.")
-@click.option("--clear", is_flag=True, help="Mark every failure resolved.")
+@click.option("--stage", help="Only this stage's failures (scan, thumbnails, clip, faces).")
+@click.option("--clear", is_flag=True, help="Mark the failures resolved (a queue's clear).")
 @click.option("--retry", is_flag=True, help="Process the failed files again, now.")
 @click.pass_context
 def errors(
-    ctx: click.Context, as_json: bool, include_resolved: bool, clear: bool, retry: bool
+    ctx: click.Context,
+    as_json: bool,
+    include_resolved: bool,
+    stage: str | None,
+    clear: bool,
+    retry: bool,
 ) -> None:
     """Per-file failures: path, stage, error, attempts."""
     if clear:
-        console.print(f"cleared {catalog().clear_errors()} failures")
+        cleared = catalog().clear_errors(stage)
+        if as_json:
+            print_json({"cleared": cleared, "stage": stage})
+            return
+        console.print(f"cleared {cleared} failures")
         return
     if retry:
-        names = catalog().retry_errors()
-        ok = run_pipeline(catalog(), names) if names else True
-        console.print(f"{len(catalog().errors())} failures remain")
+        from media_pipeline.cli.run import run_pipeline
+
+        names = catalog().retry_errors(stage)
+        with chatter_to_stderr(as_json):
+            ok = run_pipeline(catalog(), names) if names else True
+        remaining = len(catalog().errors(stage=stage))
+        if as_json:
+            print_json({"retried_libraries": names, "stage": stage, "remaining": remaining})
+        else:
+            console.print(f"{remaining} failures remain")
         if not ok:
             ctx.exit(1)
         return
-    rows = [_error_row(row) for row in catalog().errors(include_resolved=include_resolved)]
+    rows = [
+        _error_row(row) for row in catalog().errors(include_resolved=include_resolved, stage=stage)
+    ]
     if as_json:
         print_json(rows)
         return
@@ -218,32 +278,38 @@ def albums(as_json: bool) -> None:
 @cli.command("purge-missing")
 @click.option("--grace-days", default=30, show_default=True, help="Missing for at least this.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
-def purge_missing_command(grace_days: int, dry_run: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def purge_missing_command(grace_days: int, dry_run: bool, as_json: bool) -> None:
     """Delete Missing Photos: purge rows and derivatives of long-missing files (a Dagster run)."""
+    from media_pipeline.cli.run import execute_job
     from media_pipeline.definitions import defs
     from media_pipeline.jobs.instance import get_instance
 
     config = {
         "ops": {"purge_missing_files": {"config": {"grace_days": grace_days, "dry_run": dry_run}}}
     }
-    result = execute_job(
-        get_instance(), defs.resolve_job_def("delete_missing_photos"), run_config=config
-    )
+    with chatter_to_stderr(as_json):
+        result = execute_job(
+            get_instance(), defs.resolve_job_def("delete_missing_photos"), run_config=config
+        )
     if result is None or not result.success:
         raise click.ClickException("purge failed; see `status`")
-    console.print(_op_metadata(result, "purge_missing_files"))
+    _print_outcome("Purge", _op_metadata(result, "purge_missing_files"), as_json)
 
 
 @cli.command()
-def backup() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def backup(as_json: bool) -> None:
     """Back the catalog up now into MEDIA_PIPELINE_HOME/backups (a Dagster run)."""
+    from media_pipeline.cli.run import execute_job
     from media_pipeline.definitions import defs
     from media_pipeline.jobs.instance import get_instance
 
-    result = execute_job(get_instance(), defs.resolve_job_def("backup_catalog_job"))
+    with chatter_to_stderr(as_json):
+        result = execute_job(get_instance(), defs.resolve_job_def("backup_catalog_job"))
     if result is None or not result.success:
         raise click.ClickException("backup failed; see `status`")
-    console.print(_op_metadata(result, "backup_catalog_op"))
+    _print_outcome("Backup", _op_metadata(result, "backup_catalog_op"), as_json)
 
 
 @cli.command()
@@ -263,6 +329,13 @@ def restore(backup_file: str, yes: bool) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(f"restored {backup_file} into {store.url}")
+
+
+def _print_outcome(title: str, outcome: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(outcome)
+        return
+    print_table(title, ["what", "value"], [[key, value] for key, value in outcome.items()])
 
 
 def _op_metadata(result: Any, op_name: str) -> dict[str, Any]:
@@ -355,9 +428,10 @@ def duplicates_command(as_json: bool) -> None:
             console.print(f"  {'keep ' if path == group['keeper'] else '     '}{path}")
 
 
-cli.add_command(run)
 cli.add_command(people)
 cli.add_command(settings_command)
+for command in (pause, resume, cancel, concurrency, check):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from typing import Any
 
 from rich.console import Console
@@ -25,3 +26,12 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row))
     console.print(table)
+
+
+@contextmanager
+def chatter_to_stderr(as_json: bool) -> Iterator[None]:
+    """With --json, what a command prints while it works (run header, progress bar) goes to
+    stderr, so stdout holds the one JSON document (`console` writes to sys.stdout of the
+    moment)."""
+    with redirect_stdout(sys.stderr) if as_json else nullcontext():
+        yield

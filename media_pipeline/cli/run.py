@@ -19,7 +19,7 @@ from media_pipeline.cli.output import console, errors
 from media_pipeline.jobs.failures import run_outcome
 from media_pipeline.jobs.progress import ProgressReport
 from media_pipeline.jobs.reaper import process_tags
-from media_pipeline.jobs.tags import TRIGGER, library_run_tags
+from media_pipeline.operations.run_tags import cli_run_tags
 
 
 def _split_selection(
@@ -78,8 +78,17 @@ SUMMARY_COUNTS = frozenset(
 @click.option("--library", "library_name", help="Only this library (default: every library).")
 @click.option("--select", help="Comma-separated assets or groups to materialize (default: all).")
 @click.option("--verbose", is_flag=True, help="Print the runs' logs, tracebacks included.")
+@click.option(
+    "--priority", type=int, help="Run priority: higher first for pool slots (default 10)."
+)
 @click.pass_context
-def run(ctx: click.Context, library_name: str | None, select: str | None, verbose: bool) -> None:
+def run(
+    ctx: click.Context,
+    library_name: str | None,
+    select: str | None,
+    verbose: bool,
+    priority: int | None = None,
+) -> None:
     """Materialize the pipeline: each library's assets, then those spanning all libraries.
     Exits 0 when everything succeeded, 1 when an asset or run failed (one line each)."""
     store = open_catalog(settings.database_url())
@@ -90,12 +99,16 @@ def run(ctx: click.Context, library_name: str | None, select: str | None, verbos
         libraries = [library_name]
     if not libraries:
         raise click.UsageError("no libraries yet: `media-pipeline library add NAME PATH`")
-    if not run_pipeline(store, libraries, select, verbose):
+    if not run_pipeline(store, libraries, select, verbose, priority):
         ctx.exit(1)
 
 
 def run_pipeline(
-    store: Catalog, libraries: list[str], select: str | None = None, verbose: bool = False
+    store: Catalog,
+    libraries: list[str],
+    select: str | None = None,
+    verbose: bool = False,
+    priority: int | None = None,
 ) -> bool:
     """The models, each library's pipeline, then the collections; False when anything failed
     (each failure has been printed on one line, then a summary line)."""
@@ -116,7 +129,9 @@ def run_pipeline(
     report = _Report()
     for job, selection in plan:
         if job.partitions_def is None:
-            result = execute_job(instance, job, selection=selection, verbose=verbose)
+            result = execute_job(
+                instance, job, selection=selection, verbose=verbose, priority=priority
+            )
             report.add(instance, result, job, None, selection)
             continue
         for library in libraries:
@@ -126,7 +141,12 @@ def run_pipeline(
 
             with scan_slot(instance, store, library, waiting):
                 result = execute_job(
-                    instance, job, library=library, selection=selection, verbose=verbose
+                    instance,
+                    job,
+                    library=library,
+                    selection=selection,
+                    verbose=verbose,
+                    priority=priority,
                 )
             report.add(instance, result, job, library, selection)
     return report.finish()
@@ -217,6 +237,7 @@ def execute_job(
     selection: list[dg.AssetKey] | None = None,
     run_config: dict | None = None,
     verbose: bool = False,
+    priority: int | None = None,
 ) -> dg.ExecuteInProcessResult | None:
     """Execute a job of the code location in this process, recorded on the instance, with a
     progress bar fed by the run's progress lines; None when interrupted. Dead runs are failed
@@ -262,10 +283,7 @@ def execute_job(
                     instance=instance,
                     partition_key=library,
                     run_id=run_id,
-                    tags={
-                        **(library_run_tags(library, "cli") if library else {TRIGGER: "cli"}),
-                        **process_tags(),
-                    },
+                    tags={**cli_run_tags(library, priority), **process_tags()},
                     asset_selection=selection,
                     raise_on_error=False,
                 )

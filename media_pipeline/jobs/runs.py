@@ -6,6 +6,7 @@ Dagster's run storage is the worker log; this module only reads it (and its prog
 from __future__ import annotations
 
 import _thread
+import ctypes
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +16,13 @@ from typing import Any
 
 import dagster as dg
 from dagster import DagsterRunStatus
+from dagster._core.storage.tags import PRIORITY_TAG
 
 from media_pipeline.jobs import tags
 from media_pipeline.jobs.failures import one_line, step_failure_message
 from media_pipeline.jobs.progress import ProgressReport, parse_progress
 from media_pipeline.jobs.reaper import ACTIVE, HEARTBEAT_SECONDS, beat
+from media_pipeline.operations.run_tags import trigger_of
 
 QUEUED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
 
@@ -63,7 +66,7 @@ def watch_run(
                 on_progress(report)
 
     def poll() -> None:
-        interrupted = False
+        interrupted = forced = False
         last_beat = time.monotonic()
         while not stop.wait(interval):
             run = instance.get_run_by_id(run_id)
@@ -73,9 +76,20 @@ def watch_run(
             if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                 beat(instance, run_id)  # for commands on other hosts (jobs/reaper.py)
                 last_beat = time.monotonic()
-            if not interrupted and run.status == DagsterRunStatus.CANCELING:
+            if run.status != DagsterRunStatus.CANCELING:
+                continue
+            if not interrupted:
                 interrupted = True
                 _thread.interrupt_main()
+            elif not forced and waiting_for_slot(instance, run_id):
+                # Dagster holds an interrupt until a step runs, and the in-process executor
+                # never looks at it while a step waits for a pool slot (a paused pool): raise
+                # it in the main thread, where it leaves the wait and the run ends CANCELED.
+                forced = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(threading.main_thread().ident),
+                    ctypes.py_object(KeyboardInterrupt),
+                )
 
     thread = threading.Thread(target=poll, name=f"watch-{run_id[:8]}", daemon=True)
     thread.start()
@@ -88,10 +102,35 @@ def watch_run(
             read_progress()  # the last lines, written after the previous poll
 
 
-def _iso(timestamp: float | None) -> str | None:
+def waiting_for_slot(instance: dg.DagsterInstance, run_id: str) -> bool:
+    """The run has a step waiting for a concurrency pool slot and none holding one."""
+    storage = instance.event_log_storage
+    infos = storage.get_concurrency_infos(sorted(storage.get_concurrency_keys())).values()
+    waiting = any(run_id in info.pending_run_ids for info in infos)
+    return waiting and not any(run_id in info.active_run_ids for info in infos)
+
+
+def iso_time(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+
+
+def recorded_model(instance: dg.DagsterInstance, asset: str) -> str | None:
+    """The model an asset's latest materialization recorded in its metadata ("model")."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    if event is None or event.asset_materialization is None:
+        return None
+    model = event.asset_materialization.metadata.get("model")
+    return str(model.value) if model is not None else None
+
+
+def _job_label(run: dg.DagsterRun) -> str:
+    """The job, or for the UI's "Materialize" button (Dagster's implicit asset job) the assets."""
+    if not run.job_name.startswith("__ASSET_JOB"):
+        return run.job_name
+    assets = sorted(key.to_user_string() for key in run.asset_selection or ())
+    return f"materialize {', '.join(assets)}" if assets else "materialize"
 
 
 def describe_run(instance: dg.DagsterInstance, record: Any, with_progress: bool = False) -> dict:
@@ -99,13 +138,14 @@ def describe_run(instance: dg.DagsterInstance, record: Any, with_progress: bool 
     started, ended = record.start_time, record.end_time
     described: dict[str, Any] = {
         "run_id": run.run_id,
-        "job": run.job_name,
+        "job": _job_label(run),
         "status": run.status.value,
         "library": run.tags.get(tags.LIBRARY) or run.tags.get("dagster/partition"),
-        "trigger": run.tags.get(tags.TRIGGER),
+        "trigger": trigger_of(run.tags),
+        "priority": int(run.tags.get(PRIORITY_TAG, 0)),
         "created_at": record.create_timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "started_at": _iso(started),
-        "ended_at": _iso(ended),
+        "started_at": iso_time(started),
+        "ended_at": iso_time(ended),
         "duration_seconds": round((ended or time.time()) - started, 1) if started else None,
     }
     if with_progress:

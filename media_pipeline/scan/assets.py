@@ -27,6 +27,7 @@ class ScanConfig(dg.Config):
     partitions_def=library_partitions,
     group_name=LIBRARY_GROUP,
     kinds={"python"},
+    pool="scan",
     description=(
         "Every photo and video of the library with its metadata: new, changed and moved files "
         "found by (size, mtime) then content hash; vanished files marked missing."

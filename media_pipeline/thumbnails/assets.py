@@ -71,6 +71,7 @@ def _store(home: Path, pending: PendingContent, rendered: Rendered) -> Derivativ
     group_name=LIBRARY_GROUP,
     deps=[media_catalog],
     kinds={"python", "jpeg", "webp"},
+    pool="render",
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "A 1440 px JPEG preview and a 250 px WebP thumbnail of every present photo and video: "

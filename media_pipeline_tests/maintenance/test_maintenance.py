@@ -47,8 +47,8 @@ def test_purge_missing_files_after_the_grace_period(mp, instance, tmp_path: Path
     assert mp.json("info", str(root / "gone.jpg"))["status"] == "missing"
 
     _age_missing(40)
-    listed = mp("purge-missing", "--dry-run")
-    assert "'files': 2" in listed.stdout
+    listed = mp.json("purge-missing", "--dry-run")
+    assert listed["files"] == 2, listed
     assert mp.json("info", str(root / "gone.jpg"))["status"] == "missing"
 
     mp("purge-missing")
@@ -66,9 +66,9 @@ def test_backup_and_restore_of_the_sqlite_catalog(mp, instance, tmp_path: Path, 
     make_jpeg(root / "b.jpg", color=(5, 5, 5))
     mp("library", "add", "lib", str(root))
     mp("run", "--select", "media_catalog")
-    mp("backup")
+    outcome = mp.json("backup")
     [made] = list_backups(home / "backups")
-    assert made.suffix == ".sqlite"
+    assert made.suffix == ".sqlite" and outcome["backup"] == str(made), outcome
 
     (tmp_path / "other").mkdir()
     mp("library", "add", "other", str(tmp_path / "other"))
@@ -126,6 +126,13 @@ def test_errors_clear_and_retry(mp, instance, tmp_path: Path) -> None:
     (root / "broken.jpg").write_bytes(b"nope")
     mp("run")
     assert len(mp.json("errors")) == 1
-    mp("errors", "--clear")
+    # A stage's failures alone, as a queue's "clear failures" does.
+    assert mp.json("errors", "--stage", "thumbnails") == []
+    assert mp.json("errors", "--stage", "thumbnails", "--clear") == {
+        "cleared": 0,
+        "stage": "thumbnails",
+    }
+    assert [e["stage"] for e in mp.json("errors", "--stage", "scan")] == ["scan"]
+    assert mp.json("errors", "--stage", "scan", "--clear")["cleared"] == 1
     assert mp.json("errors") == []
     assert len(mp.json("errors", "--all")) == 2

@@ -1,0 +1,1 @@
+"""Asset checks: the library's integrity, on each asset's "Asset checks" row in the UI."""
