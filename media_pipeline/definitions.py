@@ -25,11 +25,13 @@ from media_pipeline.scan.jobs import scan_job
 from media_pipeline.scan.schedules import nightly_library_scan, periodic_library_scan
 from media_pipeline.scan.sensors import library_change_sensor
 from media_pipeline.thumbnails.assets import thumbnails
+from media_pipeline.video.assets import video_encodings
 
 defs = dg.Definitions(
     assets=[
         media_catalog,
         thumbnails,
+        video_encodings,
         ml_models,
         clip_embeddings,
         search_index,
