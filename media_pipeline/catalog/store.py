@@ -17,7 +17,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, create_engine, event, func, make_url, select, text, update
+from sqlalchemy import (
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    event,
+    func,
+    make_url,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -357,6 +368,18 @@ class CatalogWriter:
         dialect = conn.dialect.name
         # INSERT … ON CONFLICT, in the dialect's own spelling (SQLite and PostgreSQL agree).
         self.insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+        """Insert rows, or refresh every other column of the row with the same ``keys``: how
+        content-addressed results (derivatives, embeddings, encodings) are saved idempotently."""
+        if not rows:
+            return
+        statement = self.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
+        )
+        self.conn.execute(statement, list(rows))
 
     def upsert_files(self, library_id: int, files: Sequence[FileVersion]) -> None:
         """Insert or refresh files in place, in one statement; idempotent, so concurrent scans

@@ -42,12 +42,7 @@ def save_encodings(catalog: Catalog, settings: str, made: Sequence[VideoEncoding
     now = utcnow()
     rows = [{**asdict(item), "settings": settings, "created_at": now} for item in made]
     with catalog.transaction() as writer:
-        statement = writer.insert(video_encodings)
-        statement = statement.on_conflict_do_update(
-            index_elements=["content_hash"],
-            set_={name: statement.excluded[name] for name in rows[0] if name != "content_hash"},
-        )
-        writer.conn.execute(statement, rows)
+        writer.upsert(video_encodings, rows, ["content_hash"])
 
 
 def encoding_of(catalog: Catalog, content_hash: str) -> dict[str, Any] | None:

@@ -123,7 +123,7 @@ def video_encodings(
     timeout = Timeout(config.timeout_minimum, config.timeout_per_second)
     home = paths.root()
     counts = {"encoded": 0, "reused": 0, "kept": 0, "failed": 0}
-    video_seconds = encode_seconds = 0.0
+    video_seconds = encode_seconds = peak_memory = 0.0
     fallback_logged = False
     with retry_transient(context):
         store = catalog.open()
@@ -172,6 +172,7 @@ def video_encodings(
                     if outcome.seconds:
                         video_seconds += made.duration or 0.0
                         encode_seconds += outcome.seconds
+                        peak_memory = max(peak_memory, outcome.peak_memory_mb)
                         context.log.info(
                             f"video {pending.rel_path}: {made.width}x{made.height} "
                             f"{made.encoder}, {made.duration:.1f} s in "
@@ -203,6 +204,9 @@ def video_encodings(
             "settings": fingerprint,
             "encoder": encoder.name if encoder else "",
             "hardware_fallback": fallback or "",
+            "video_seconds": round(video_seconds, 3),
+            "encode_seconds": round(encode_seconds, 3),
             "speed_x_realtime": round(video_seconds / encode_seconds, 2) if encode_seconds else 0.0,
+            "encoder_peak_memory_mb": peak_memory,
         }
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import av
 
-from media_pipeline.metadata.errors import is_io_error
+from media_pipeline.metadata.errors import MediaError, content_errors, is_io_error
 
 # FFmpeg's AVColorTransferCharacteristic values of HDR transfers.
 TRC_PQ = 16  # SMPTE ST 2084
@@ -16,7 +16,7 @@ HDR_TRANSFERS = {TRC_PQ: "pq", TRC_HLG: "hlg"}
 _MAX_PACKETS_TO_FIRST_FRAME = 500
 
 
-class VideoError(Exception):
+class VideoError(MediaError):
     """A video that cannot be encoded; ``str(e)`` is the ledger's message."""
 
 
@@ -63,44 +63,44 @@ def probe(path: str) -> VideoProbe:
             raise
         raise VideoError(f"not a readable video: {getattr(exc, 'strerror', None) or exc}") from exc
     try:
-        streams = [
-            s
-            for s in container.streams.video
-            if not s.disposition & av.stream.Disposition.attached_pic
-        ]
-        if not streams:
-            raise VideoError("no video stream")
-        stream = streams[0]
-        context = stream.codec_context
-        if stream.frames == 0 and not stream.duration and not container.duration:
-            raise VideoError("the video stream is empty (zero length)")
-        duration = (
-            container.duration / av.time_base
-            if container.duration and container.duration > 0
-            else float((stream.duration or 0) * (stream.time_base or 0))
-        )
-        frame = _first_frame(container, stream)
-        audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
-        return VideoProbe(
-            container=container.format.name,
-            extension=os.path.splitext(path)[1].lower(),
-            codec=context.name,
-            codec_tag=(stream.codec_tag or "").strip("\0 ").lower(),
-            profile=context.profile,
-            pix_fmt=frame.format.name,
-            width=frame.width,
-            height=frame.height,
-            rotation=round(float(frame.rotation or 0) / 90) * 90 % 360,
-            duration=duration,
-            bit_rate=int(container.bit_rate or 0),
-            transfer=HDR_TRANSFERS.get(int(frame.color_trc or 0)),
-            audio_codec=audio,
-        )
-    except VideoError:
-        raise
-    except Exception as exc:
-        if is_io_error(exc):
-            raise
-        raise VideoError(f"video is corrupt: {exc}") from exc
+        with content_errors(VideoError, "video is corrupt"):
+            return _describe(container, path)
     finally:
         container.close()
+
+
+def video_stream(container: av.container.InputContainer) -> av.VideoStream:
+    """The first real video stream (cover art in MP4/MKV is a video stream too)."""
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    raise VideoError("no video stream")
+
+
+def _describe(container: av.container.InputContainer, path: str) -> VideoProbe:
+    stream = video_stream(container)
+    context = stream.codec_context
+    if stream.frames == 0 and not stream.duration and not container.duration:
+        raise VideoError("the video stream is empty (zero length)")
+    duration = (
+        container.duration / av.time_base
+        if container.duration and container.duration > 0
+        else float((stream.duration or 0) * (stream.time_base or 0))
+    )
+    frame = _first_frame(container, stream)
+    audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
+    return VideoProbe(
+        container=container.format.name,
+        extension=os.path.splitext(path)[1].lower(),
+        codec=context.name,
+        codec_tag=(stream.codec_tag or "").strip("\0 ").lower(),
+        profile=context.profile,
+        pix_fmt=frame.format.name,
+        width=frame.width,
+        height=frame.height,
+        rotation=round(float(frame.rotation or 0) / 90) * 90 % 360,
+        duration=duration,
+        bit_rate=int(container.bit_rate or 0),
+        transfer=HDR_TRANSFERS.get(int(frame.color_trc or 0)),
+        audio_codec=audio,
+    )

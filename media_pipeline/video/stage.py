@@ -34,6 +34,7 @@ class VideoOutcome:
     encoding: VideoEncoding
     fallback: str | None = None  # a hardware encoder failed on this video: software took over
     seconds: float = 0.0  # encode wall time (0: nothing encoded)
+    peak_memory_mb: float = 0.0  # of the encoder process
 
 
 def encode_video(
@@ -98,4 +99,5 @@ def encode_video(
         ),
         fallback,
         result.seconds,
+        result.peak_memory_mb,
     )

@@ -19,7 +19,7 @@ from av.video.frame import PictureType
 
 from media_pipeline.video.accel import Encoder
 from media_pipeline.video.policy import EncodeSettings, target_size
-from media_pipeline.video.probe import VideoError, VideoProbe
+from media_pipeline.video.probe import VideoError, VideoProbe, video_stream
 from media_pipeline.video.tonemap import cube_lut
 
 COPY_AUDIO = frozenset({"aac", "mp3"})  # into MP4, browsers play these as they are
@@ -45,6 +45,7 @@ class Encoded:
     frames: int
     seconds: float  # wall time
     tone_mapped: bool
+    peak_memory_mb: float = 0.0  # of the process that encoded (set by worker.py)
 
 
 def tone_maps(probe: VideoProbe, settings: EncodeSettings) -> bool:
@@ -134,11 +135,7 @@ def _encode(job: EncodeJob, lut_path: str | None, progress: Callable[[float], No
     pix_fmt = output_pix_fmt(probe, encoder, settings)
     source = av.open(job.source, metadata_errors="replace")
     try:
-        video = next(
-            s
-            for s in source.streams.video
-            if not s.disposition & av.stream.Disposition.attached_pic
-        )
+        video = video_stream(source)
         video.thread_type = "AUTO"
         audio = source.streams.audio[0] if source.streams.audio else None
         target = av.open(job.target, "w", format="mp4", options={"movflags": "+faststart"})

@@ -10,8 +10,10 @@ a crash in a decoder becomes an error for this video alone. A child whose parent
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
+import resource
 import signal
 import time
 from collections.abc import Callable
@@ -64,7 +66,8 @@ def _child(conn: Connection, job: EncodeJob, parent: int) -> None:
     except Exception as exc:
         conn.send(("failed", f"encoder failed: {type(exc).__name__}: {exc}"))
     else:
-        conn.send(("done", result))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        conn.send(("done", dataclasses.replace(result, peak_memory_mb=round(peak, 1))))
 
 
 def encode_in_child(

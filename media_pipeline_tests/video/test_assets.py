@@ -96,13 +96,18 @@ def test_required_policy_encodes_what_browsers_cannot_play(
         assert [s.codec_context.name for s in container.streams] == ["h264", "aac"]
     assert abs(plays_to_the_end(web) - 1.0) <= 0.1
 
-    # A changed target encodes again, under a new name; the old file stays until purged.
+    # A changed target encodes again, under a new name. Asked for VAAPI (not in PyAV's FFmpeg
+    # build, so absent on every machine): software encodes, and the ledger has one line.
     before = mp.json("info", str(avi))["encoded_path"]
-    materialize(instance, "videos", policy="all", resolution="480", crf=30)
+    materialize(instance, "videos", policy="all", crf=30, accel="vaapi")
     changed = latest(instance, "videos")
     assert changed["encoded"] == 3 and changed["settings"] != again["settings"]
+    assert changed["encoder"] == "libx264"
+    assert changed["hardware_fallback"].startswith("h264_vaapi is not in this FFmpeg build")
     after = mp.json("info", str(avi))["encoded_path"]
     assert after != before and Path(after).is_file()
+    fallbacks = [e for e in mp.json("errors") if e["stage"] == "video_hwaccel"]
+    assert len(fallbacks) == 1 and "using libx264" in fallbacks[0]["error"]
 
 
 def test_rotated_1080p_becomes_upright_720p(mp: MediaPipeline, instance, tmp_path: Path):
