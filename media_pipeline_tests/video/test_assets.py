@@ -171,3 +171,18 @@ def test_purge_missing_removes_orphaned_encodings(mp: MediaPipeline, instance, t
     mp("purge-missing")
     assert not encoded.exists()
     assert mp("info", str(gone), ok=False).exit_code != 0
+
+
+def test_encodings_follow_a_scan_in_their_own_pool(instance) -> None:
+    """Part of `library_pipeline`, pool `video`, and requested once a library's scan lands."""
+    key = dg.AssetKey("video_encodings")
+    assert key in defs.resolve_job_def("library_pipeline").asset_layer.executable_asset_keys
+    assert defs.resolve_assets_def(key).op.pool == "video"
+    instance.add_dynamic_partitions("libraries", ["a", "b"])
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert first.get_requested_partitions(key) == set()
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key="media_catalog", partition="b")
+    )
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert after.get_requested_partitions(key) == {"b"}

@@ -9,8 +9,10 @@ import pytest
 
 from media_pipeline.video.accel import choose_encoder, software_encoder
 from media_pipeline.video.policy import VideoSettings
-from media_pipeline.video.probe import VideoError
+from media_pipeline.video.probe import VideoError, probe
 from media_pipeline.video.stage import encode_video
+from media_pipeline.video.transcode import EncodeJob
+from media_pipeline.video.worker import Timeout, encode_in_child
 from media_pipeline_tests.video.clips import (
     claim_duration,
     truncate,
@@ -56,3 +58,13 @@ def test_an_absent_hardware_encoder_falls_back_to_software(tmp_path: Path) -> No
     clip = write_clip(tmp_path / "clip.avi", codec="mpeg4", faststart=False)
     outcome = encode_video(str(clip), "cd" * 16, tmp_path / "home", ALL, encoder)
     assert outcome.encoding.encoder == "libx264" and outcome.encoding.duration == 1.0
+
+
+def test_an_encode_past_its_timeout_is_killed_and_leaves_no_file(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.avi", codec="mpeg4", faststart=False)
+    target = tmp_path / "out.mp4"
+    job = EncodeJob(str(clip), str(target), probe(str(clip)), ALL.encode, SOFTWARE)
+    with pytest.raises(VideoError, match=r"^encoder timed out after 0 s"):
+        encode_in_child(job, timeout=Timeout(minimum=0.001, per_second=0.0))
+    assert not target.exists()
+    assert Timeout().limit(30.0) == 120.0 + 20.0 * 30.0

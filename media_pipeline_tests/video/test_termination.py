@@ -41,11 +41,12 @@ def test_terminated_encode_leaves_nothing_and_the_next_run_encodes(mp, instance,
     root = tmp_path / "long"
     root.mkdir()
     # 720p: no scaling, seconds of encoding at the default preset on a small machine.
-    write_clip(root / "long.avi", codec="mpeg4", size=(1280, 720), seconds=8, rate=25,
+    write_clip(root / "long.avi", codec="mpeg4", size=(1280, 720), seconds=20, rate=25,
                faststart=False)  # fmt: skip
     mp("library", "add", "long", str(root))
     mp("run", "--select", "media_catalog")
-    videos = settings.media_home() / "videos"
+    home = settings.media_home()
+    videos = home / "videos"
 
     process = run_cli("run", "--select", "video_encodings")
     try:
@@ -61,8 +62,8 @@ def test_terminated_encode_leaves_nothing_and_the_next_run_encodes(mp, instance,
     assert process.returncode != 0
     run = instance.get_run_by_id(record.dagster_run.run_id)
     assert run.status == dg.DagsterRunStatus.CANCELED, stderr
-    assert [p for p in videos.rglob("*") if p.is_file()] == []
-    assert _processes_of(settings.media_home()) == []  # the encoder is gone too
+    assert [p for p in videos.rglob("*") if p.is_file()] == [], stderr
+    assert _processes_of(home) == [], stderr  # the encoder is gone too
 
     result = defs.resolve_job_def("library_pipeline").execute_in_process(
         instance=instance,
