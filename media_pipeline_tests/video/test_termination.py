@@ -22,17 +22,20 @@ def _wait_for(condition, timeout: float = 180.0, what: str = "condition") -> Non
         time.sleep(0.1)
 
 
-def _processes_of(home: Path) -> list[int]:
-    """Processes started for this test's home (the encoder inherits its environment)."""
+def _encoders_of(home: Path) -> list[int]:
+    """Spawned children (the encoder) of a run on this test's home: they inherit its
+    environment. (multiprocessing's resource tracker, which exits by itself just after its
+    parent, is not one.)"""
     marker = f"MEDIA_PIPELINE_HOME={home}".encode()
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != os.getpid():
             try:
                 environ = Path(f"/proc/{entry}/environ").read_bytes()
+                command = Path(f"/proc/{entry}/cmdline").read_bytes()
             except OSError:
                 continue
-            if marker in environ.split(b"\0"):
+            if marker in environ.split(b"\0") and b"spawn_main" in command:
                 found.append(int(entry))
     return found
 
@@ -63,7 +66,7 @@ def test_terminated_encode_leaves_nothing_and_the_next_run_encodes(mp, instance,
     run = instance.get_run_by_id(record.dagster_run.run_id)
     assert run.status == dg.DagsterRunStatus.CANCELED, stderr
     assert [p for p in videos.rglob("*") if p.is_file()] == [], stderr
-    assert _processes_of(home) == [], stderr  # the encoder is gone too
+    assert _encoders_of(home) == [], stderr  # the encoder is gone too
 
     result = defs.resolve_job_def("library_pipeline").execute_in_process(
         instance=instance,
