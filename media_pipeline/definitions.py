@@ -27,6 +27,7 @@ from media_pipeline.scan.jobs import scan_job
 from media_pipeline.scan.schedules import nightly_library_scan, periodic_library_scan
 from media_pipeline.scan.sensors import library_change_sensor
 from media_pipeline.thumbnails.assets import thumbnails
+from media_pipeline.video.assets import video_encodings
 
 defs = dg.Definitions(
     assets=[
@@ -34,6 +35,7 @@ defs = dg.Definitions(
         thumbnails,
         clip_model,
         face_model,
+        video_encodings,
         clip_embeddings,
         search_index,
         exact_duplicates,

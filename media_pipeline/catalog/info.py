@@ -11,15 +11,21 @@ from media_pipeline.catalog.faces import faces_of
 from media_pipeline.catalog.schema import METADATA_COLUMNS
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import derivatives_of
+from media_pipeline.catalog.videos import encoding_of
 
 
 def _derived(catalog: Catalog, file_id: int, content_hash: str) -> dict[str, Any]:
     """What the derived assets made of the file; empty until they have run for it."""
     made = derivatives_of(catalog, content_hash)
+    video = encoding_of(catalog, content_hash)
     home = settings.media_home()
     return {
         "preview_path": str(home / made["preview_path"]) if made else None,
         "thumbnail_path": str(home / made["thumbnail_path"]) if made else None,
+        # a video's browser-playable MP4; None for photos and videos that play as they are
+        "encoded_path": str(home / video["encoded_path"])
+        if video and video["encoded_path"]
+        else None,
         "faces": faces_of(catalog, content_hash),
         "albums": albums_of_file(catalog, file_id),
     }

@@ -120,6 +120,24 @@ thumbnails = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Browser-playable encodings of videos (`video_encodings`), content-addressed like the
+# derivatives: one row per content, the decision of the current settings; a video that plays
+# as it is has no encoded_path.
+video_encodings = Table(
+    "video_encodings",
+    metadata,
+    Column("content_hash", String(32), primary_key=True),
+    Column("settings", String(64), nullable=False),
+    Column("encoded_path", Text),  # relative to MEDIA_PIPELINE_HOME
+    Column("reason", Text, nullable=False),  # why it was encoded, or why not
+    Column("encoder", String(32)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("duration", Float),
+    Column("bytes", BigInteger),
+    Column("created_at", DateTime, nullable=False),
+)
+
 # Auto-albums (events), rebuilt by `auto_albums`; ids survive re-runs (albums/identity.py).
 albums = Table(
     "albums",

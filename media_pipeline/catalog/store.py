@@ -412,6 +412,18 @@ class CatalogWriter:
             names = ", ".join(self.conn.dialect.identifier_preparer.format_table(t) for t in tables)
             self.conn.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
 
+    def upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+        """Insert rows, or refresh every other column of the row with the same ``keys``: how
+        content-addressed results (derivatives, embeddings, encodings) are saved idempotently."""
+        if not rows:
+            return
+        statement = self.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
+        )
+        self.conn.execute(statement, list(rows))
+
     def upsert_files(self, library_id: int, files: Sequence[FileVersion]) -> None:
         """Insert or refresh files in place, in one statement; idempotent, so concurrent scans
         cannot duplicate a row."""

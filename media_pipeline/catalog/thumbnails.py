@@ -59,12 +59,7 @@ def save_derivatives(catalog: Catalog, settings: str, made: Sequence[Derivatives
         for d in made
     ]
     with catalog.transaction() as writer:
-        statement = writer.insert(thumbnails)
-        statement = statement.on_conflict_do_update(
-            index_elements=["content_hash"],
-            set_={name: statement.excluded[name] for name in rows[0] if name != "content_hash"},
-        )
-        writer.conn.execute(statement, rows)
+        writer.upsert(thumbnails, rows, ["content_hash"])
 
 
 def derivatives_of(catalog: Catalog, content_hash: str) -> dict[str, Any] | None:

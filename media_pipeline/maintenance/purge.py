@@ -1,8 +1,9 @@
 """Purge files missing for longer than a grace period, with what was derived from them.
 
 Only catalog rows and derivatives go; originals are never touched (they are missing anyway).
-A derivative (thumbnails, embeddings, faces and their crops) is shared by every file with the
-same content, so it is deleted only when no remaining row has that content. People and their
+A derivative (thumbnails, video encodings, embeddings, faces and their crops) is shared by
+every file with the same content, so it is deleted only when no remaining row has that
+content. People and their
 names stay; one whose faces are all gone is no longer listed.
 """
 
@@ -21,6 +22,7 @@ from media_pipeline.catalog.schema import (
     libraries,
     media_files,
     thumbnails,
+    video_encodings,
 )
 from media_pipeline.catalog.store import Catalog, file_path, utcnow
 
@@ -86,7 +88,16 @@ def purge_missing(
                 )
             )
         ]
-        for table in (thumbnails, clip_embeddings, face_scans, faces):
+        files += [
+            row.encoded_path
+            for row in conn.execute(
+                select(video_encodings.c.encoded_path).where(
+                    video_encodings.c.content_hash.in_(gone),
+                    video_encodings.c.encoded_path.is_not(None),
+                )
+            )
+        ]
+        for table in (thumbnails, clip_embeddings, face_scans, faces, video_encodings):
             conn.execute(delete(table).where(table.c.content_hash.in_(gone)))
     # Files go only once the rows are gone for good (after the commit).
     for rel_path in files:

@@ -1,5 +1,10 @@
 """The one exception metadata extraction raises for files it cannot catalogue."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class MediaError(Exception):
     """A file that cannot be catalogued; ``str(e)`` is a clear message for the user.
@@ -24,3 +29,17 @@ def read_failure(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "file vanished during processing"
     return f"cannot read file: {exc.strerror or exc}"
+
+
+@contextmanager
+def content_errors(error: type[MediaError], prefix: str) -> Iterator[None]:
+    """Whatever a decoder raises becomes ``error(f"{prefix}: {exc}")``; failures to read the
+    file (OSError with an errno) and ``error`` itself pass through unchanged."""
+    try:
+        yield
+    except error:
+        raise
+    except Exception as exc:
+        if is_io_error(exc):
+            raise
+        raise error(f"{prefix}: {exc}") from exc

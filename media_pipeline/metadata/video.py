@@ -20,7 +20,7 @@ from media_pipeline.metadata.capture_time import (
     TimeCandidate,
     parse_datetime,
 )
-from media_pipeline.metadata.errors import MediaError, is_io_error
+from media_pipeline.metadata.errors import MediaError, content_errors, is_io_error
 from media_pipeline.metadata.formats import EXTENSION_MIME
 from media_pipeline.metadata.formats import STILL_BRANDS as STILL_BRAND_BYTES
 from media_pipeline.metadata.places import valid_coordinates
@@ -199,13 +199,8 @@ def read_video(path: str, *, ext: str, verify: bool, data: bytes | None = None) 
         reason = getattr(exc, "strerror", None) or exc
         raise MediaError(f"not a readable video: {reason}") from exc
     try:
-        return _describe(container, ext, verify)
-    except MediaError:
-        raise
-    except Exception as exc:
-        if is_io_error(exc):
-            raise
-        raise MediaError(f"video is corrupt: {exc}") from exc
+        with content_errors(MediaError, "video is corrupt"):
+            return _describe(container, ext, verify)
     finally:
         container.close()
 
