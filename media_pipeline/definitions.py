@@ -12,7 +12,9 @@ from media_pipeline.maintenance.jobs import (
     delete_missing_photos,
     nightly_backup,
 )
+from media_pipeline.memories.assets import memories_asset
 from media_pipeline.models.assets import ml_models
+from media_pipeline.ocr.assets import photo_text
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import (
     collection_pipeline,
@@ -35,10 +37,12 @@ defs = dg.Definitions(
         search_index,
         duplicates,
         face_detections,
+        photo_text,
         person_recognition,
         face_clusters,
         auto_albums,
         auto_album_titles,
+        memories_asset,
     ],
     jobs=[
         models_pipeline,

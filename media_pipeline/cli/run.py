@@ -53,6 +53,8 @@ SUMMARY_COUNTS = frozenset(
         "failed_unchanged",
         "rendered",
         "embedded",
+        "read",
+        "with_text",
         "files_scanned",
         "faces_found",
         "recognised",
@@ -61,6 +63,7 @@ SUMMARY_COUNTS = frozenset(
         "unknown_faces",
         "groups",
         "albums",
+        "memories",
         "kept",
         "removed",
     }
