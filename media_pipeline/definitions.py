@@ -7,6 +7,7 @@ from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.clip.assets import clip_embeddings, search_index
 from media_pipeline.duplicates.assets import duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
+from media_pipeline.imports.assets import imported_files
 from media_pipeline.maintenance.jobs import (
     backup_catalog_job,
     delete_missing_photos,
@@ -31,6 +32,7 @@ from media_pipeline.thumbnails.assets import thumbnails
 defs = dg.Definitions(
     assets=[
         media_catalog,
+        imported_files,
         thumbnails,
         ml_models,
         clip_embeddings,

@@ -13,6 +13,7 @@ import click
 from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
+from media_pipeline.cli.imports import import_group
 from media_pipeline.cli.output import console, print_json, print_table
 from media_pipeline.cli.people import people
 from media_pipeline.cli.run import execute_job, run
@@ -35,18 +36,50 @@ def library() -> None:
 @library.command("add")
 @click.argument("name")
 @click.argument("path", type=click.Path(file_okay=False, dir_okay=True, exists=True))
-def library_add(name: str, path: str) -> None:
+@click.option("--import-into", "target", help="Make PATH an import folder of library TARGET.")
+@click.option(
+    "--template",
+    help="Where imported files go in TARGET (tokens: y yy MM MMM dd hh mm ss filename ext "
+    "album make model city); default {{y}}/{{y}}-{{MM}}-{{dd}}/{{filename}}. Changing it "
+    "moves already imported files to the new layout.",
+)
+def library_add(name: str, path: str, target: str | None, template: str | None) -> None:
     """Register the folder PATH as library NAME (a Dagster partition)."""
     from media_pipeline.jobs.instance import get_instance
     from media_pipeline.jobs.partitions import sync_library_partitions
 
     store = catalog()
+    if template and not target:
+        raise click.UsageError("--template needs --import-into")
     try:
+        folder = _check_import(store, os.path.realpath(path), target, template)
         added = store.add_library(name, os.path.realpath(path))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    if folder is not None:
+        from media_pipeline.catalog.imports import set_import_folder
+
+        set_import_folder(store, added, *folder)
     sync_library_partitions(get_instance(), [lib.name for lib in store.libraries()])
-    console.print(f"library [bold]{added.name}[/bold] → {added.root}")
+    into = f", imports into {target} by {folder[1]}" if folder else ""
+    console.print(f"library [bold]{added.name}[/bold] → {added.root}{into}")
+
+
+def _check_import(
+    store: Catalog, root: str, target: str | None, template: str | None
+) -> tuple[Any, str] | None:
+    """(target library, template) of an import folder, checked; None for a plain library."""
+    if target is None:
+        return None
+    from media_pipeline.imports.template import DEFAULT_TEMPLATE, validate
+
+    into = store.library(target)
+    if into is None:
+        raise ValueError(f"no library named {target!r} to import into; add it first")
+    inside = os.path.commonpath([root, into.root]) in (root, into.root)
+    if inside:
+        raise ValueError(f"an import folder and {target} ({into.root}) must not contain each other")
+    return into, validate(template or DEFAULT_TEMPLATE)
 
 
 @library.command("list")
@@ -408,6 +441,7 @@ def duplicates_command(as_json: bool) -> None:
 
 cli.add_command(run)
 cli.add_command(people)
+cli.add_command(import_group)
 
 
 def main() -> None:

@@ -47,6 +47,8 @@ SUMMARY_COUNTS = frozenset(
         "new",
         "changed",
         "moved",
+        "migrated",
+        "waiting",
         "unchanged",
         "missing",
         "failed",
