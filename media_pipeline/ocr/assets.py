@@ -39,6 +39,12 @@ class TextConfig(dg.Config):
     threads: int = -1  # ONNX Runtime threads per model; -1: its default (all cores)
 
 
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"cannot read the preview: {exc}"
+    return f"OCR failed: {type(exc).__name__}: {exc}"
+
+
 def _samples(store, home, read: list) -> str:
     """Markdown: a few photos' thumbnails each with the text read in it."""
     sections = []
@@ -97,7 +103,7 @@ def photo_text(
                 try:
                     result = stage.process(item)
                 except Exception as exc:  # a bad preview fails its file, not the run
-                    batch.failed(item[0], f"{type(exc).__name__}: {exc}")
+                    batch.failed(item[0], _failure(exc))
                     failed += 1
                 else:
                     batch.done(item[0], result)

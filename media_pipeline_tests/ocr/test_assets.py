@@ -30,13 +30,21 @@ def test_text_is_read_shown_and_searchable(mp, instance, tmp_path: Path, monkeyp
     root = tmp_path / "photos"
     shutil.copytree(TEXT, root)
     shutil.copy(IMMICH / "albums" / "nature" / "prairie_falcon.jpg", root / "falcon.jpg")
-    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    shutil.copy(IMMICH / "albums" / "nature" / "el_torcal_rocks.jpg", root / "rocks.jpg")
     mp("library", "add", "photos", str(root))
+    mp("run", "--select", "media_catalog,thumbnails")
+    preview = Path(mp.json("info", str(root / "rocks.jpg"))["preview_path"])
+    preview.write_bytes(preview.read_bytes()[:200])  # a damaged preview: that file fails
 
     mp("run")
 
     metadata = _latest(instance, "photo_text")
     assert (metadata["read"].value, metadata["with_text"].value) == (5, 4)
+    assert metadata["failed"].value == 1
+    # CLIP and faces read the same preview and fail it too; OCR's own row says why.
+    [failure] = [row for row in mp.json("errors") if row["stage"] == "ocr"]
+    assert failure["path"] == str(root / "rocks.jpg")
+    assert failure["error"].startswith("cannot read the preview")
     assert metadata["samples"].value.count("data:image/jpeg;base64,") == 4  # in the UI
     for name, (words, query) in LEGIBLE.items():
         text = mp.json("info", str(root / name))["text"]
