@@ -8,13 +8,16 @@ from media_pipeline.checks.assets import asset_checks, integrity_checks
 from media_pipeline.clip.assets import clip_embeddings, search_index
 from media_pipeline.duplicates.assets import duplicates, exact_duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
+from media_pipeline.imports.assets import imported_files
 from media_pipeline.jobs.reaper import dead_run_sensor
 from media_pipeline.maintenance.jobs import (
     backup_catalog_job,
     delete_missing_photos,
     nightly_backup,
 )
+from media_pipeline.memories.assets import memories_asset
 from media_pipeline.models.assets import clip_model, face_model
+from media_pipeline.ocr.assets import photo_text
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import (
     collection_pipeline,
@@ -32,6 +35,7 @@ from media_pipeline.video.assets import video_encodings
 defs = dg.Definitions(
     assets=[
         media_catalog,
+        imported_files,
         thumbnails,
         clip_model,
         face_model,
@@ -41,10 +45,12 @@ defs = dg.Definitions(
         exact_duplicates,
         duplicates,
         face_detections,
+        photo_text,
         person_recognition,
         face_clusters,
         auto_albums,
         auto_album_titles,
+        memories_asset,
     ],
     asset_checks=asset_checks,
     jobs=[

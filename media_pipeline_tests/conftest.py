@@ -30,6 +30,13 @@ def clip_model(tiny_clip_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  #
     return tiny_clip_dir
 
 
+@pytest.fixture(autouse=True)
+def ocr_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OCR reads about a preview a second on these CPUs: only the tests that turn it back on
+    (media_pipeline_tests/ocr) pay for it."""
+    monkeypatch.setenv("MEDIA_PIPELINE_OCR", "off")
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh MEDIA_PIPELINE_HOME (catalog, Dagster home) that only this test sees."""

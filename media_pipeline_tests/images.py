@@ -29,9 +29,11 @@ def make_jpeg(
     gps: tuple[float, float] | None = None,
     make: str | None = None,
     model: str | None = None,
+    pixels: Image.Image | None = None,
 ) -> Path:
+    """``pixels``: the picture itself (default: ``size`` of plain ``color``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.new("RGB", size, color)
+    image = pixels.convert("RGB") if pixels is not None else Image.new("RGB", size, color)
     exif = Image.Exif()
     if make:
         exif[0x010F] = make

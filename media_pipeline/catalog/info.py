@@ -10,6 +10,7 @@ from media_pipeline.catalog.albums import albums_of_file
 from media_pipeline.catalog.faces import faces_of
 from media_pipeline.catalog.schema import METADATA_COLUMNS
 from media_pipeline.catalog.store import Catalog
+from media_pipeline.catalog.text import text_of
 from media_pipeline.catalog.thumbnails import derivatives_of
 from media_pipeline.catalog.videos import encoding_of
 
@@ -19,6 +20,7 @@ def _derived(catalog: Catalog, file_id: int, content_hash: str) -> dict[str, Any
     made = derivatives_of(catalog, content_hash)
     video = encoding_of(catalog, content_hash)
     home = settings.media_home()
+    read = text_of(catalog, content_hash)
     return {
         "preview_path": str(home / made["preview_path"]) if made else None,
         "thumbnail_path": str(home / made["thumbnail_path"]) if made else None,
@@ -28,6 +30,7 @@ def _derived(catalog: Catalog, file_id: int, content_hash: str) -> dict[str, Any
         else None,
         "faces": faces_of(catalog, content_hash),
         "albums": albums_of_file(catalog, file_id),
+        "text": read["text"] if read else None,
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -38,6 +39,9 @@ libraries = Table(
     Column("root", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("last_scan_at", DateTime),
+    # An import folder: files arriving here move into library `import_into` by the template.
+    Column("import_into", Integer),
+    Column("import_template", Text),
 )
 
 media_files = Table(
@@ -232,6 +236,69 @@ faces = Table(
     Column("created_at", DateTime, nullable=False),
     Index("ix_faces_content_model", "content_hash", "model"),
     Index("ix_faces_person", "person_id"),
+    sqlite_autoincrement=True,
+)
+
+# Text recognised in a content's preview, per OCR model (a new model reads again): the lines
+# as JSON (text, score, box as fractions of the upright image), the text itself, and a
+# case- and accent-folded copy that `search` matches words against.
+photo_text = Table(
+    "photo_text",
+    metadata,
+    Column("content_hash", String(32), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("lines", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# "On this day" memories of one date, rebuilt by `memories`; ids derive from the date, the
+# kind and the year, so a memory keeps its id when made again.
+memories = Table(
+    "memories",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("for_date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),  # "day" or "week"
+    Column("year", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("cover_file_id", Integer, ForeignKey("media_files.id", ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_memories_for_date", "for_date"),
+)
+
+memory_files = Table(
+    "memory_files",
+    metadata,
+    Column(
+        "memory_id", String(32), ForeignKey("memories.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("file_id", Integer, ForeignKey("media_files.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+# Every move of an import folder (and of template migrations), a journal written before the
+# file is touched: state "planned" until the copy is verified and the source removed, then
+# "done"; a crashed move is finished by the next run. `file_id` is the catalog row that moved.
+import_moves = Table(
+    "import_moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # "import", "migrate" or "undo"
+    Column("file_id", Integer, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("from_library_id", Integer, nullable=False),
+    Column("from_path", Text, nullable=False),  # relative to the library's root
+    Column("to_library_id", Integer, nullable=False),
+    Column("to_path", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # "planned", "done"
+    Column("created_at", DateTime, nullable=False),
+    Column("moved_at", DateTime),
+    Column("undone_at", DateTime),
+    Index("ix_import_moves_run", "run_id"),
+    Index("ix_import_moves_file", "file_id"),
     sqlite_autoincrement=True,
 )
 

@@ -14,6 +14,7 @@ import click
 from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
+from media_pipeline.cli.imports import import_group
 from media_pipeline.cli.operator import cancel, check, concurrency, pause, resume
 from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
 from media_pipeline.cli.people import people
@@ -53,18 +54,50 @@ def library() -> None:
 @library.command("add")
 @click.argument("name")
 @click.argument("path", type=click.Path(file_okay=False, dir_okay=True, exists=True))
-def library_add(name: str, path: str) -> None:
+@click.option("--import-into", "target", help="Make PATH an import folder of library TARGET.")
+@click.option(
+    "--template",
+    help="Where imported files go in TARGET (tokens: y yy MM MMM dd hh mm ss filename ext "
+    "album make model city); default {{y}}/{{y}}-{{MM}}-{{dd}}/{{filename}}. Changing it "
+    "moves already imported files to the new layout.",
+)
+def library_add(name: str, path: str, target: str | None, template: str | None) -> None:
     """Register the folder PATH as library NAME (a Dagster partition)."""
     from media_pipeline.jobs.instance import get_instance
     from media_pipeline.jobs.partitions import sync_library_partitions
 
     store = catalog()
+    if template and not target:
+        raise click.UsageError("--template needs --import-into")
     try:
+        folder = _check_import(store, os.path.realpath(path), target, template)
         added = store.add_library(name, os.path.realpath(path))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    if folder is not None:
+        from media_pipeline.catalog.imports import set_import_folder
+
+        set_import_folder(store, added, *folder)
     sync_library_partitions(get_instance(), [lib.name for lib in store.libraries()])
-    console.print(f"library [bold]{added.name}[/bold] → {added.root}")
+    into = f", imports into {target} by {folder[1]}" if folder else ""
+    console.print(f"library [bold]{added.name}[/bold] → {added.root}{into}")
+
+
+def _check_import(
+    store: Catalog, root: str, target: str | None, template: str | None
+) -> tuple[Any, str] | None:
+    """(target library, template) of an import folder, checked; None for a plain library."""
+    if target is None:
+        return None
+    from media_pipeline.imports.template import DEFAULT_TEMPLATE, validate
+
+    into = store.library(target)
+    if into is None:
+        raise ValueError(f"no library named {target!r} to import into; add it first")
+    inside = os.path.commonpath([root, into.root]) in (root, into.root)
+    if inside:
+        raise ValueError(f"an import folder and {target} ({into.root}) must not contain each other")
+    return into, validate(template or DEFAULT_TEMPLATE)
 
 
 @library.command("list")
@@ -275,6 +308,37 @@ def albums(as_json: bool) -> None:
     )
 
 
+@cli.command("memories")
+@click.option("--date", "day", help="YYYY-MM-DD (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def memories_command(day: str | None, as_json: bool) -> None:
+    """ "On this day" memories: id, title, date, files (best first), cover."""
+    from datetime import date
+
+    from media_pipeline.catalog.memories import describe, stored_memories
+    from media_pipeline.memories.build import build_memories, today
+
+    try:
+        chosen = date.fromisoformat(day) if day else today()
+    except ValueError:
+        raise click.BadParameter(
+            f"{day!r} is not a date (YYYY-MM-DD)", param_hint="--date"
+        ) from None
+    store = catalog()
+    made = stored_memories(store, chosen)
+    if made is None:  # the nightly asset made another day's: the same choice, made now
+        made = build_memories(store, chosen, settings.media_home())
+    rows = describe(store, made)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Memories of {chosen.isoformat()} ({len(rows)})",
+        ["title", "date", "photos", "cover", "id"],
+        [[r["title"], r["date"], len(r["files"]), r["cover"], r["id"]] for r in rows],
+    )
+
+
 @cli.command("purge-missing")
 @click.option("--grace-days", default=30, show_default=True, help="Missing for at least this.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
@@ -372,7 +436,41 @@ def _print_hits(title: str, rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table(title, ["score", "path"], [[row["score"], row["path"]] for row in rows])
+    columns = ["score", "path"] + (["matched", "text"] if any("matched" in r for r in rows) else [])
+    print_table(title, columns, [[row.get(name) for name in columns] for row in rows])
+
+
+def _text_hits(text: str, limit: int) -> list[dict[str, Any]]:
+    """Files whose recognised text holds the words of TEXT: exact matches, so first."""
+    from media_pipeline.catalog.embeddings import paths_of
+    from media_pipeline.catalog.text import find_text
+
+    found = find_text(catalog(), text, limit)
+    located = paths_of(catalog(), [key for key, _ in found])
+    return [
+        {"path": path, "score": 1.0, "matched": "text", "text": line}
+        for key, line in found
+        for path in located.get(key, [])
+    ][:limit]
+
+
+def _clip_hits(text: str, limit: int, required: bool) -> list[dict[str, Any]]:
+    """CLIP's hits; without an index or model only an error when nothing else matched."""
+    from media_pipeline.clip.model import load_clip
+    from media_pipeline.models.ensure import ensure_model
+    from media_pipeline.models.errors import ModelError
+    from media_pipeline.models.specs import clip_spec
+
+    try:
+        index = _search_index()
+        files = ensure_model(clip_spec(), settings.media_home() / "models", offline=True)
+    except (click.ClickException, ModelError) as exc:
+        if required:
+            raise click.ClickException(str(exc)) from None
+        return []
+    model = load_clip(files.path)
+    hits = index.search(model.embed_text([text])[0], limit * 2)
+    return [{**row, "matched": "clip"} for row in _ranked(hits, limit)]
 
 
 @cli.command()
@@ -380,20 +478,12 @@ def _print_hits(title: str, rows: list[dict[str, Any]], as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def search(text: str, limit: int, as_json: bool) -> None:
-    """Semantic search (CLIP): files that look like TEXT, best first."""
-    from media_pipeline.clip.model import load_clip
-    from media_pipeline.models.ensure import ensure_model
-    from media_pipeline.models.errors import ModelError
-    from media_pipeline.models.specs import clip_spec
-
-    index = _search_index()
-    try:
-        files = ensure_model(clip_spec(), settings.media_home() / "models", offline=True)
-    except ModelError as exc:
-        raise click.ClickException(str(exc)) from None
-    model = load_clip(files.path)
-    hits = index.search(model.embed_text([text])[0], limit * 2)
-    _print_hits(f"Search: {text}", _ranked(hits, limit), as_json)
+    """Files with TEXT written in them (OCR), then files that look like TEXT (CLIP); each
+    hit says which matched."""
+    rows = _text_hits(text, limit)
+    seen = {row["path"] for row in rows}
+    rows += [row for row in _clip_hits(text, limit, not rows) if row["path"] not in seen]
+    _print_hits(f"Search: {text}", rows[:limit], as_json)
 
 
 @cli.command()
@@ -432,6 +522,7 @@ cli.add_command(people)
 cli.add_command(settings_command)
 for command in (pause, resume, cancel, concurrency, check):
     cli.add_command(command)
+cli.add_command(import_group)
 
 
 def main() -> None:

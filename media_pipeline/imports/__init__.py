@@ -1,0 +1,1 @@
+"""Import folders: files arriving in one library move into another by a storage template."""
