@@ -301,7 +301,20 @@ def _print_hits(title: str, rows: list[dict[str, Any]], as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def search(text: str, limit: int, as_json: bool) -> None:
-    """Semantic search (CLIP): files that look like TEXT, best first."""
+    """Files whose caption or keywords hold TEXT (score 1.0), then semantic search (CLIP):
+    files that look like TEXT, best first."""
+    from media_pipeline.catalog.captions import caption_matches
+
+    written = [{"path": path, "score": 1.0} for path in caption_matches(catalog(), text, limit)]
+    if written and not (settings.media_home() / "index" / "clip").exists():
+        _print_hits(f"Search: {text}", written, as_json)
+        return
+    seen = {row["path"] for row in written}
+    looks = [row for row in _clip_search(text, limit) if row["path"] not in seen]
+    _print_hits(f"Search: {text}", (written + looks)[:limit], as_json)
+
+
+def _clip_search(text: str, limit: int) -> list[dict[str, Any]]:
     from media_pipeline.clip.model import load_clip
     from media_pipeline.models.ensure import ensure_model
     from media_pipeline.models.errors import ModelError
@@ -314,7 +327,7 @@ def search(text: str, limit: int, as_json: bool) -> None:
         raise click.ClickException(str(exc)) from None
     model = load_clip(files.path)
     hits = index.search(model.embed_text([text])[0], limit * 2)
-    _print_hits(f"Search: {text}", _ranked(hits, limit), as_json)
+    return _ranked(hits, limit)
 
 
 @cli.command()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from media_pipeline.catalog.live import link_live_photos
 from media_pipeline.catalog.store import Catalog, FileFailure, FileVersion, Library
 from media_pipeline.metadata.errors import read_failure
 from media_pipeline.metadata.extract import MediaError, extract_metadata
@@ -29,7 +30,7 @@ from media_pipeline.scan.walk import Directory, walk
 
 STAGE = "scan"
 # Bump when metadata extraction changes: rows of an older version are described again.
-METADATA_VERSION = 1
+METADATA_VERSION = 2  # 2: captions, rating, keywords, state, Live Photo identifiers
 
 Progress = Callable[[int, int, float], None]
 
@@ -126,6 +127,7 @@ def scan_library(
         worklist.seek(0)
         work = _read_worklist(worklist)
         _process(catalog, library, settings, counts, work, total, progress, marked_missing)
+    link_live_photos(catalog, library.id)
     catalog.touch_library_scanned(library.id)
     counts.seconds = time.monotonic() - started
     return counts
