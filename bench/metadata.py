@@ -64,7 +64,7 @@ EXIV2_KEYS: dict[str, tuple[str, ...]] = {
         "Xmp.xmp.CreateDate",
         "Xmp.photoshop.DateCreated",
         "Iptc.Application2.DateCreated",
-        "Xmp.exif.GPSDateTime",
+        "Xmp.exif.GPSTimeStamp",
         "Exif.GPSInfo.GPSDateStamp",
     ),
     "gps": ("Exif.GPSInfo.GPSLatitude", "Xmp.exif.GPSLatitude"),

@@ -84,6 +84,19 @@ def link_live_photos(catalog: Catalog, library_id: int) -> int:
     return sum(1 for video in videos if pairs.get(video.id, video.paired_with) is not None)
 
 
+def save_motion_video(data: bytes, span: tuple[int, int], content_hash: str) -> str:
+    """Write a motion photo's video once, content-addressed; its path under MEDIA_PIPELINE_HOME."""
+    relative = f"motion/{content_hash[:2]}/{content_hash[2:4]}/{content_hash}.mp4"
+    target = settings.media_home() / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        offset, length = span
+        partial.write_bytes(data[offset : offset + length])
+        os.replace(partial, target)
+    return relative
+
+
 def live_video_of(catalog: Catalog, library: Library, row: dict[str, Any]) -> str | None:
     """The moving part of a still: its extracted motion video, or its Live Photo's video."""
     if row.get("motion_video"):

@@ -254,4 +254,5 @@ METADATA_COLUMNS: tuple[str, ...] = (
     "rating",
     "keywords",
     "content_identifier",
+    "motion_video",
 )

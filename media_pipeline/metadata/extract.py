@@ -25,8 +25,10 @@ from media_pipeline.metadata.exif import ExifFields
 from media_pipeline.metadata.formats import classify, extension, looks_like_video
 from media_pipeline.metadata.image import NON_TIFF_FORMATS, UnidentifiedContent, read_image
 from media_pipeline.metadata.iptc import IptcFields
+from media_pipeline.metadata.motion import motion_video
 from media_pipeline.metadata.places import place_for, timezone_for
 from media_pipeline.metadata.raw import read_raw
+from media_pipeline.metadata.regions import face_regions
 from media_pipeline.metadata.video import ImageContent, read_video
 from media_pipeline.metadata.xmp import XmpFields, parse_xmp, read_sidecar
 
@@ -70,10 +72,12 @@ class MediaMetadata:
     content_identifier: str | None = None  # Apple's Live Photo pairing key
     extension_mismatch: str | None = None  # "content is PNG but the extension is .jpg"
     motion_video: tuple[int, int] | None = None  # (offset, length) of an embedded video
+    # named face regions from XMP: (name, (x1, y1, x2, y2) in upright pixels)
+    face_regions: list[tuple[str, tuple[float, float, float, float]]] | None = None
 
     def as_record(self) -> dict[str, Any]:
-        """Field name -> value for the catalogue row (the last two are handled apart)."""
-        apart = ("extension_mismatch", "motion_video")
+        """Field name -> value for the catalogue row (the last three are handled apart)."""
+        apart = ("extension_mismatch", "motion_video", "face_regions")
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in apart}
 
 
@@ -192,7 +196,7 @@ def _places(latitude: float, longitude: float) -> _Place:
 
 
 def _describe(
-    content: _Content, path: str, mtime: float | None, sidecar: str | None
+    content: _Content, path: str, mtime: float | None, sidecar: str | None, data: bytes | None
 ) -> MediaMetadata:
     tags = content.tags
     side = read_sidecar(sidecar)
@@ -261,7 +265,30 @@ def _describe(
         keywords=captions.keywords(*(xmp.keywords for xmp in xmps), content.iptc.keywords) or None,
         content_identifier=tags.content_identifier,
         extension_mismatch=content.extension_mismatch,
+        motion_video=motion_video(data, embedded().root) if _may_move(content, data) else None,
+        face_regions=_named_faces(content, xmps),
     )
+
+
+def _named_faces(
+    content: _Content, xmps: tuple[XmpFields, ...]
+) -> list[tuple[str, tuple[float, float, float, float]]] | None:
+    """Face regions of the sidecar, else of the embedded packet, in upright pixels."""
+    if content.kind != "image" or not content.width or not content.height:
+        return None
+    for xmp in xmps:
+        regions = face_regions(xmp.root)
+        if regions:
+            return [
+                (r.name, r.upright_box(content.width, content.height, content.orientation))
+                for r in regions
+            ]
+    return None
+
+
+def _may_move(content: _Content, data: bytes | None) -> bool:
+    """Stills whose bytes are at hand and whose format carries motion photos."""
+    return data is not None and content.mime in ("image/jpeg", "image/heic", "image/heif")
 
 
 def extract_metadata(
@@ -297,7 +324,7 @@ def extract_metadata(
         raise MediaError("empty file (0 bytes)")
     try:
         content = _read_content(kind, path, data, ext, max_pixels, verify)
-        return _describe(content, path, mtime, sidecar)
+        return _describe(content, path, mtime, sidecar, data)
     except MediaError:
         raise
     except Exception as exc:  # a reader bug must cost one file, not the whole scan

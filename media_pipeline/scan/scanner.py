@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from media_pipeline.catalog.live import link_live_photos
+from media_pipeline.catalog.face_regions import import_face_regions
+from media_pipeline.catalog.live import link_live_photos, save_motion_video
 from media_pipeline.catalog.store import Catalog, FileFailure, FileVersion, Library
 from media_pipeline.metadata.errors import read_failure
 from media_pipeline.metadata.extract import MediaError, extract_metadata
@@ -92,6 +93,7 @@ class _Batch:
     moves: list[tuple[int, WorkItem]] = field(default_factory=list)
     failures: list[FileFailure] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
+    named_faces: list[tuple[str, Any]] = field(default_factory=list)  # (content hash, regions)
     started: float = field(default_factory=time.monotonic)
 
     def __len__(self) -> int:
@@ -105,7 +107,9 @@ class _Batch:
                 writer.upsert_files(self.library_id, self.files)
                 writer.record_errors(self.library_id, self.failures)
                 writer.resolve_errors(self.library_id, STAGE, self.resolved)
+            import_face_regions(catalog, self.named_faces)  # once their files are catalogued
         self.files, self.moves, self.failures, self.resolved = [], [], [], []
+        self.named_faces = []
         self.started = time.monotonic()
 
 
@@ -342,10 +346,13 @@ def _process_one(
         counts.new += 1
     else:
         counts.changed += 1
+    record = described.as_record()
+    if described.motion_video and data is not None:
+        record["motion_video"] = save_motion_video(data, described.motion_video, content_hash)
+    if described.face_regions:
+        batch.named_faces.append((content_hash, described.face_regions))
     batch.files.append(
-        FileVersion(
-            rel, item.size, item.mtime_ns, content_hash, METADATA_VERSION, described.as_record()
-        )
+        FileVersion(rel, item.size, item.mtime_ns, content_hash, METADATA_VERSION, record)
     )
     if described.extension_mismatch:
         mismatch = f"catalogued, but {described.extension_mismatch}"

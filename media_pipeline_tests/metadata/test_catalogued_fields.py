@@ -19,7 +19,7 @@ from media_pipeline_tests.metadata.samples import (
     xmp_packet,
 )
 
-SELECT = "media_catalog,auto_albums,auto_album_titles"
+SELECT = "media_catalog,thumbnails,auto_albums,auto_album_titles"
 
 
 def _library(root: Path) -> None:
@@ -57,6 +57,14 @@ def _library(root: Path) -> None:
     sunday = make_jpeg(root / "sunday-a.jpg", taken=datetime(2012, 8, 5, 12, 0), color=(1, 2, 3))
     for copy in ("sunday-b.jpg", "sunday-c.jpg"):
         shutil.copy(sunday, root / copy)
+    # A real Samsung motion photo, and a Google one whose video offset points past the end.
+    shutil.copy(ASSETS / "formats/motionphoto/samsung-one-ui-6.heic", root / "motion.heic")
+    google = {"GCamera:MicroVideo": "1", "GCamera:MicroVideoOffset": "999999999"}
+    packet = xmp_packet(**google).replace(
+        b"<rdf:Description ",
+        b'<rdf:Description xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" ',
+    )
+    write_image(root / "MVIMG_bad.jpg", xmp=packet, exif=make_exif(exif={0x9003: day.format(5)}))
     # Files with no date of their own: only their mtime.
     for index in range(4):
         make_jpeg(root / f"copied-{index}.jpg", color=(index * 40, 10, 10))
@@ -115,13 +123,26 @@ def test_fields_in_info_albums_and_search(mp: MediaPipeline, instance, tmp_path:
     )
     assert trip["live_video"] is None
 
+    motion = Path(info("motion.heic")["live_video"])
+    assert motion.is_relative_to(tmp_path / "home" / "motion")
+    assert motion.stat().st_size == 3_226_469 and motion.read_bytes()[4:8] == b"ftyp"
+    bad_motion = info("MVIMG_bad.jpg")
+    assert bad_motion["status"] == "present" and bad_motion["live_video"] is None
+
     assert info("IMG_0001.jpg")["live_video"] == str(root / "clip_0001.mov")
+    # the pair is one item: the still gets a preview, its video none of its own
+    assert info("IMG_0001.jpg")["preview_path"] and info("clip_0001.mov")["preview_path"] is None
+    assert info("trip.mov")["preview_path"]
     assert info("IMG_0002.jpg")["live_video"] == str(root / "IMG_0002.mov")
 
     albums = mp.json("albums")
     dated = [album for album in albums if not album["undated"]]
     assert [sorted(album["files"]) for album in dated] == [
-        [str(root / f"IMG_000{n}.jpg") for n in (1, 2, 3)]  # the Live Photo videos are not items
+        # the Live Photo videos are not items of their own
+        [
+            str(root / name)
+            for name in ("IMG_0001.jpg", "IMG_0002.jpg", "IMG_0003.jpg", "MVIMG_bad.jpg")
+        ]
     ]
     [undated] = [album for album in albums if album["undated"]]
     no_date = ["absurd.jpg", "captioned.jpg", *(f"copied-{n}.jpg" for n in range(4))]
