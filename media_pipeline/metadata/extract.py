@@ -200,35 +200,29 @@ def _describe(
 ) -> MediaMetadata:
     tags = content.tags
     side = read_sidecar(sidecar)
-    embedded_cache: list[XmpFields] = []
-
-    def embedded() -> XmpFields:
-        if not embedded_cache:
-            embedded_cache.append(parse_xmp(content.xmp))
-        return embedded_cache[0]
+    embedded = parse_xmp(content.xmp)
+    xmps = (side, embedded)  # the sidecar wins: it is what the user edited last
 
     latitude, longitude = tags.latitude, tags.longitude
     if latitude is None:
-        for source in (embedded, lambda: side):
-            xmp = source()
+        for xmp in (embedded, side):
             if xmp.latitude is not None:
                 latitude, longitude = xmp.latitude, xmp.longitude
                 break
     zone = city = state = country = None
     if latitude is not None and longitude is not None:
         zone, city, state, country = _places(latitude, longitude)
-    xmps = (side, embedded())
 
     def candidates() -> Iterator[TimeCandidate | None]:
         yield tags.original
         yield tags.digitized
         yield content.creation
         yield from side.dates
-        yield from embedded().dates
+        yield from embedded.dates
         yield content.iptc.created
         yield tags.gps_time
         yield side.gps_time
-        yield embedded().gps_time
+        yield embedded.gps_time
         yield filename_candidate(path)
         yield mtime_candidate(mtime)
 
@@ -265,7 +259,7 @@ def _describe(
         keywords=captions.keywords(*(xmp.keywords for xmp in xmps), content.iptc.keywords) or None,
         content_identifier=tags.content_identifier,
         extension_mismatch=content.extension_mismatch,
-        motion_video=motion_video(data, embedded().root) if _may_move(content, data) else None,
+        motion_video=motion_video(data, embedded.root) if _may_move(content, data) else None,
         face_regions=_named_faces(content, xmps),
     )
 
