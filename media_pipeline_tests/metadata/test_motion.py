@@ -37,8 +37,10 @@ def test_google_micro_video_counted_from_the_end(tmp_path) -> None:
 
 def test_samsung_jpeg_marker(tmp_path) -> None:
     still, video = _still_and_video(tmp_path)
-    data = still + b"MotionPhoto_Data" + video
+    trailer = b"SEFH" + bytes(8) + b"SEFT"
+    data = still + b"MotionPhoto_Data" + video + trailer
     assert motion_video(data) == (len(still) + 16, len(video))
+    assert motion_video(still + b"MotionPhoto_Data" + video) is None  # no Samsung trailer
 
 
 def test_an_offset_past_the_end_or_into_the_image_is_no_video(tmp_path) -> None:
