@@ -12,7 +12,9 @@ Two passes over the photos in capture order:
    splits. Photos without GPS never cause a split; between the two located photos of a split
    they are cut at the longest pause, so each joins the event it was taken closest to.
 
-Events smaller than `min_size` are not albums and are dropped after both passes.
+Events of fewer than `min_size` distinct photos (copies of one photo count once) are not albums
+and are dropped after both passes. Photos whose only date is the file's mtime never reach this
+module (the catalog lists them apart, as the "Undated" set): a copy date is not an event.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ class Photo:
     city: str | None
     country: str | None
     people: tuple[str, ...] = ()  # named people in the photo, may be empty
+    content_hash: str | None = None  # copies of one photo share it
+
+    @property
+    def content(self) -> str | int:
+        """What makes two rows the same photo: the content, else the row itself."""
+        return self.content_hash or self.file_id
 
     @property
     def position(self) -> tuple[float, float] | None:
@@ -62,7 +70,7 @@ class EventSettings:
       long pause in photos (a night, a flight with its airports); a stop on the way or a museum
       visit on a city day rarely goes four hours without a photo. A road trip that moves more
       than 100 km overnight is therefore split per stop: the rule cannot tell it from going home.
-    - `min_size` 3: one or two photos are a snapshot, not an album.
+    - `min_size` 3: one or two distinct photos are a snapshot, not an album.
     """
 
     max_gap: timedelta = timedelta(days=1, hours=12)
@@ -112,7 +120,7 @@ def group_events(
     events: list[list[Photo]] = []
     for run in _split_by_time(dated, settings.max_gap):
         for event in _split_by_place(run, settings):
-            if len(event) >= settings.min_size:
+            if len({photo.content for _, photo in event}) >= settings.min_size:
                 events.append([photo for _, photo in event])
     return events
 

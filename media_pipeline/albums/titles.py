@@ -5,9 +5,14 @@ Formats (English, en dash, no leading zeros, the way people write dates):
 - "Munich, 12 March 2023", "Munich, 12–15 March 2023", "France, 30 March – 2 April 2023",
   "Italy and France, 28 December 2022 – 2 January 2023"
 - "Rome with Anna and Marco, 3–9 June 2022"; without a place "3–9 June 2022 with Anna"
-- "New Year's Eve 2023 in Berlin": every photo between 31 December 18:00 and 1 January 06:00
-- "Sunday lunch in Munich, 12 March 2023": every photo on one Sunday between 11:30 and 15:00.
-  The date stays in the title, or every Sunday lunch in Munich would read the same.
+- "New Year's Eve 2023 in Berlin": every photo between 31 December 18:00 and 1 January 06:00,
+  with photos on both sides of midnight (the turn of the year, not just an evening)
+- "Sunday lunch in Munich with Anna, 12 March 2023": every photo on one Sunday between 11:30
+  and 15:00, and named people in them. The date stays in the title, or every Sunday lunch in
+  Munich would read the same.
+
+An occasion needs evidence beyond the clock: three copies of one landscape taken at noon on a
+Sunday are not a lunch. Only distinct photos count (copies share a content hash).
 
 Only facts in the rows are used: no place without a city or country, no person without a name.
 Dates and times of day are local (`taken_at`, what people saw on the clock); a photo without
@@ -67,10 +72,11 @@ def album_title(photos: Sequence[Photo], *, today: date | None = None) -> str:
     first, last = min(local), max(local)
     dates = format_dates(first.date(), last.date(), today=today)
 
-    if all(photo.taken_at is not None for photo in photos):  # the hour is what people saw
+    distinct = len({photo.content for photo in photos}) > 1
+    if distinct and all(photo.taken_at is not None for photo in photos):  # the hour people saw
         if _is_new_years_eve(first, last):
             return f"New Year's Eve {first.year}{in_place}{with_people}"
-        if _is_sunday_lunch(first, last):
+        if people and _is_sunday_lunch(first, last):
             return f"Sunday lunch{in_place}{with_people}, {dates}"
     if place:
         return f"{place}{with_people}, {dates}"
@@ -129,7 +135,7 @@ def _local_time(photo: Photo) -> datetime | None:
 def _is_new_years_eve(first: datetime, last: datetime) -> bool:
     start = datetime.combine(date(first.year, 12, 31), _EVENING)
     end = datetime.combine(date(first.year + 1, 1, 1), _MORNING_AFTER)
-    return start <= first and last < end
+    return start <= first and last < end and first.year != last.year
 
 
 def _is_sunday_lunch(first: datetime, last: datetime) -> bool:

@@ -1,4 +1,9 @@
-"""Catalog queries of auto-albums: the photos they are made from, and the albums made."""
+"""Catalog queries of auto-albums: the photos they are made from, and the albums made.
+
+Photos whose only date is the file's mtime (a copy or download date, not when they were taken)
+and Live Photo videos (the still stands for the pair) are never made into albums; the former
+are listed apart as the "Undated" set, flagged ``undated`` in ``albums --json``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import not_ as sa_not
 
 from media_pipeline.albums.events import Photo
 from media_pipeline.catalog.faces import people_in_files
+from media_pipeline.catalog.live import standalone
 from media_pipeline.catalog.schema import album_files, albums, libraries, media_files
 from media_pipeline.catalog.store import Catalog, file_path, utcnow
+from media_pipeline.metadata.capture_time import MTIME
 
 
 @dataclass(frozen=True)
@@ -33,19 +41,37 @@ _PHOTO_COLUMNS = (
     media_files.c.longitude,
     media_files.c.city,
     media_files.c.country,
+    media_files.c.content_hash,
 )
+UNDATED_ID = "undated"
+UNDATED_TITLE = "Undated"
+
+
+def _photo(row: Any, people: tuple[str, ...] = ()) -> Photo:
+    return Photo(*row[:7], people=people, content_hash=row.content_hash)
+
+
+def _undated() -> ColumnElement[bool]:
+    return (media_files.c.taken_at_source == MTIME) | (
+        media_files.c.taken_at_utc.is_(None) & media_files.c.taken_at.is_(None)
+    )
+
+
+def _album_candidates() -> ColumnElement[bool]:
+    return and_(media_files.c.status == "present", standalone())
 
 
 def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
-    """Every present, dated file of every library, in id pages (no long transaction)."""
+    """Every present file of every library dated by its content (not only by its mtime),
+    Live Photo videos left out, in id pages (no long transaction)."""
     after = 0
     while True:
         query = (
             select(*_PHOTO_COLUMNS)
             .where(
                 media_files.c.id > after,
-                media_files.c.status == "present",
-                (media_files.c.taken_at_utc.is_not(None)) | (media_files.c.taken_at.is_not(None)),
+                _album_candidates(),
+                sa_not(_undated()),
             )
             .order_by(media_files.c.id)
             .limit(page)
@@ -53,7 +79,7 @@ def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
         with catalog.engine.connect() as conn:
             rows = conn.execute(query).all()
         for row in rows:
-            yield Photo(*row)
+            yield _photo(row)
         if len(rows) < page:
             return
         after = rows[-1].id
@@ -113,11 +139,12 @@ def album_photos(catalog: Catalog) -> Iterator[tuple[str, list[Photo]]]:
                 .where(album_files.c.album_id == album_id)
             ).all()
         names = people_in_files(catalog, [row.id for row in rows])
-        yield album_id, [Photo(*row, people=names.get(row.id, ())) for row in rows]
+        yield album_id, [_photo(row, names.get(row.id, ())) for row in rows]
 
 
 def list_albums(catalog: Catalog) -> list[dict[str, Any]]:
-    """Albums newest first, each with its files' absolute paths and its cover's path."""
+    """Albums newest first, each with its files' absolute paths and its cover's path; then the
+    "Undated" set (``undated`` true), when some files have no date of their own."""
     path = func.coalesce(libraries.c.root, "")
     with catalog.engine.connect() as conn:
         rows = conn.execute(select(albums).order_by(albums.c.start_at.desc())).mappings().all()
@@ -143,8 +170,36 @@ def list_albums(catalog: Catalog) -> list[dict[str, Any]]:
             "count": row["file_count"],
             "cover": covers.get(row["cover_file_id"]),
             "files": files.get(row["id"], []),
+            "undated": False,
         }
         for row in rows
+    ] + _undated_set(catalog)
+
+
+def _undated_set(catalog: Catalog) -> list[dict[str, Any]]:
+    """The files dated only by their mtime, as one flagged set (empty list when none)."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(libraries.c.root, media_files.c.rel_path)
+            .join(libraries, libraries.c.id == media_files.c.library_id)
+            .where(_album_candidates(), _undated())
+            .order_by(libraries.c.root, media_files.c.rel_path)
+        ).all()
+    if not rows:
+        return []
+    paths = [file_path(root, rel_path) for root, rel_path in rows]
+    return [
+        {
+            "id": UNDATED_ID,
+            "title": UNDATED_TITLE,
+            "start": None,
+            "end": None,
+            "place": None,
+            "count": len(paths),
+            "cover": paths[0],
+            "files": paths,
+            "undated": True,
+        }
     ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import ColumnElement, delete, exists, select
 
+from media_pipeline.catalog.live import standalone
 from media_pipeline.catalog.schema import (
     clip_embeddings,
     duplicate_files,
@@ -102,6 +103,7 @@ def paths_of(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, list[
             .where(
                 media_files.c.content_hash.in_(list(content_hashes)),
                 media_files.c.status == "present",
+                standalone(),  # a Live Photo shows as its still
             )
             .order_by(media_files.c.rel_path)
         )

@@ -8,6 +8,7 @@ from typing import Any
 from media_pipeline import settings
 from media_pipeline.catalog.albums import albums_of_file
 from media_pipeline.catalog.faces import faces_of
+from media_pipeline.catalog.live import live_video_of
 from media_pipeline.catalog.schema import METADATA_COLUMNS
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.text import text_of
@@ -64,5 +65,6 @@ def file_info(catalog: Catalog, path: str) -> dict[str, Any] | None:
     info["taken_at_utc"] = _utc(row["taken_at_utc"])
     info["status"] = row["status"]
     info["missing_since"] = _utc(row["missing_since"])
+    info["live_video"] = live_video_of(catalog, library, row)
     info.update(_derived(catalog, row["id"], row["content_hash"]))
     return info

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.sql import Select
 
+from media_pipeline.catalog.live import standalone
 from media_pipeline.catalog.schema import media_files, processing_errors
 from media_pipeline.catalog.store import Catalog, Library
 
@@ -51,6 +52,7 @@ def _query(library: Library, stage: str, done: ColumnElement[bool]) -> Select:
         .where(
             media_files.c.library_id == library.id,
             media_files.c.status == "present",
+            standalone(),  # a Live Photo's video is shown, embedded and searched as its still
             ~done,
             ~failed_unchanged,
         )

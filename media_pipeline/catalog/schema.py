@@ -8,6 +8,7 @@ compare one folder at a time through an index instead of loading the whole libra
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -80,12 +81,23 @@ media_files = Table(
     Column("city", String(200)),
     Column("country", String(200)),
     Column("duration", Float),
+    Column("state", String(200)),
+    Column("description", Text),
+    Column("rating", Integer),
+    Column("keywords", JSON),
+    # Apple's content identifier, shared by a Live Photo's still and its video
+    Column("content_identifier", String(64)),
+    # A motion photo's embedded video, extracted once, relative to MEDIA_PIPELINE_HOME
+    Column("motion_video", Text),
+    # On a Live Photo's video: the still it belongs to (the pair is one item, the still)
+    Column("paired_with", Integer),
     UniqueConstraint("library_id", "rel_path", name="uq_media_files_library_path"),
     Index("ix_media_files_library_dir", "library_id", "dir"),
     # Copies and moves by content; with the status, finding the missing rows a new copy may
     # have moved from reads only those, however many present copies share the hash.
     Index("ix_media_files_content_hash_status", "content_hash", "status"),
     Index("ix_media_files_taken_at_utc", "taken_at_utc"),
+    Index("ix_media_files_content_identifier", "content_identifier"),
 )
 
 processing_errors = Table(
@@ -325,4 +337,10 @@ METADATA_COLUMNS: tuple[str, ...] = (
     "city",
     "country",
     "duration",
+    "state",
+    "description",
+    "rating",
+    "keywords",
+    "content_identifier",
+    "motion_video",
 )

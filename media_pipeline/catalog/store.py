@@ -6,6 +6,7 @@ No Dagster here: the resource in `catalog/resource.py` only decides which URL to
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -550,6 +551,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 _catalogs: dict[str, Catalog] = {}
 _catalogs_lock = threading.Lock()
 
@@ -559,19 +564,21 @@ def open_catalog(url: str) -> Catalog:
     with _catalogs_lock:
         catalog = _catalogs.get(url)
         if catalog is None:
+            # JSON columns (keywords) keep non-ASCII text as is, so `search` can match it.
+            options: dict[str, Any] = {"json_serializer": _json_text}
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url)
+                engine = create_engine(url, **options)
                 event.listen(engine, "connect", _sqlite_pragmas)
             elif make_url(url).get_driver_name() == "psycopg2":
                 # UPDATEs with many rows (face assignments, the scanner's moves) go in pages
                 # through execute_batch instead of one round trip each: 100,000 face
                 # assignments: 17 s as plain executemany, 5 s batched.
                 engine = create_engine(
-                    url, pool_pre_ping=True, executemany_mode="values_plus_batch"
+                    url, pool_pre_ping=True, executemany_mode="values_plus_batch", **options
                 )
             else:
-                engine = create_engine(url, pool_pre_ping=True)
+                engine = create_engine(url, pool_pre_ping=True, **options)
             catalog = Catalog(engine)
             catalog.migrate()
             _catalogs[url] = catalog

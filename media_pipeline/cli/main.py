@@ -478,9 +478,17 @@ def _clip_hits(text: str, limit: int, required: bool) -> list[dict[str, Any]]:
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def search(text: str, limit: int, as_json: bool) -> None:
-    """Files with TEXT written in them (OCR), then files that look like TEXT (CLIP); each
-    hit says which matched."""
+    """Files with TEXT written in them (OCR) or in their caption or keywords, then files that
+    look like TEXT (CLIP); each hit says which matched."""
+    from media_pipeline.catalog.captions import caption_matches
+
     rows = _text_hits(text, limit)
+    seen = {row["path"] for row in rows}
+    rows += [
+        {"path": path, "score": 1.0, "matched": "caption"}
+        for path in caption_matches(catalog(), text, limit)
+        if path not in seen
+    ]
     seen = {row["path"] for row in rows}
     rows += [row for row in _clip_hits(text, limit, not rows) if row["path"] not in seen]
     _print_hits(f"Search: {text}", rows[:limit], as_json)

@@ -11,8 +11,10 @@ recorded as ``taken_at_source``):
    local offset, or the time itself when ``creation_time`` is missing).
 3. XMP, the sidecar first, then the packet embedded in the file: ``exif:DateTimeOriginal``,
    ``xmp:CreateDate``, ``photoshop:DateCreated`` (may carry an offset), recorded as
-   ``xmp:DateTimeOriginal`` / ``xmp:CreateDate`` / ``xmp:DateCreated``.
-4. ``gps:DateTime``: GPSDateStamp + GPSTimeStamp (UTC).
+   ``xmp:DateTimeOriginal`` / ``xmp:CreateDate`` / ``xmp:DateCreated``; then IPTC
+   DateCreated + TimeCreated (with its offset) — ``iptc:DateCreated``.
+4. ``gps:DateTime``: GPSDateStamp + GPSTimeStamp (UTC); then XMP ``exif:GPSDateTime``
+   (sidecar first; what geotaggers and phone apps write) — ``xmp:GPSDateTime``.
 5. ``filename``: IMG_20230102_153045, VID_..., PXL_20230102_153045123, 20230102_153045,
    Screenshot_2023-01-02-15-30-45, 2023-01-02 15.30.45, IMG-20230102-WA0001 (date only).
 6. ``file:mtime``: the file's modification time.
@@ -27,7 +29,9 @@ offset: whole hours give "Etc/GMT-1"-style names (the sign is inverted, as POSIX
 it), 0 gives "UTC", others give no name though UTC is still computed. A wall time
 without offset is converted to UTC only when the zone is known. An instant is shown
 in the recorded offset, else the GPS zone, else the machine's local zone (with
-``time_zone`` None, since that zone is a guess).
+``time_zone`` None, since that zone is a guess). The file's mtime is always shown in the
+machine's local zone, with ``time_zone`` None, even when GPS gives a zone: copies made
+together must read the same clock time, and an mtime says nothing about where it was taken.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ VIDEO_CREATION = "video:creation_time"
 XMP_ORIGINAL = "xmp:DateTimeOriginal"
 XMP_CREATE = "xmp:CreateDate"
 XMP_CREATED = "xmp:DateCreated"
+IPTC_CREATED = "iptc:DateCreated"
 GPS_TIME = "gps:DateTime"
+XMP_GPS_TIME = "xmp:GPSDateTime"
 FILENAME = "filename"
 MTIME = "file:mtime"
 
@@ -265,6 +271,8 @@ def resolve(candidates: Iterable[TimeCandidate | None], gps_zone: str | None) ->
 
 
 def _resolve_one(candidate: TimeCandidate, gps_zone: str | None) -> CaptureTime:
+    if candidate.source == MTIME:
+        gps_zone = None  # one reading of every mtime: the machine's clock (module docstring)
     zone_name = gps_zone or zone_for_offset(candidate.offset)
     zone = _zone(zone_name)
     if zone is None:

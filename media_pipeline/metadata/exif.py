@@ -1,4 +1,4 @@
-"""Camera, exposure, orientation, GPS and date fields from EXIF tags.
+"""Camera, exposure, orientation, GPS, date, caption and rating fields from EXIF tags.
 
 One parser for both tag sources: Pillow's ``Image.Exif`` (JPEG, HEIC, WebP, PNG,
 AVIF, JXL, TIFF) and ExifRead (RAW files Pillow cannot open). Each is first turned into
@@ -14,6 +14,8 @@ from typing import Any
 
 from PIL import Image
 
+from media_pipeline.metadata.apple import MAKER_NOTE, content_identifier
+from media_pipeline.metadata.captions import rating
 from media_pipeline.metadata.capture_time import (
     EXIF_CREATE,
     EXIF_ORIGINAL,
@@ -27,9 +29,11 @@ from media_pipeline.metadata.values import first, number, text
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 
+IMAGE_DESCRIPTION = 0x010E
 MAKE = 0x010F
 MODEL = 0x0110
 ORIENTATION = 0x0112
+RATING = 0x4746  # Microsoft's, written by Windows and many cameras
 EXPOSURE_TIME = 0x829A
 F_NUMBER = 0x829D
 ISO_SPEED_RATINGS = 0x8827  # PhotographicSensitivity in EXIF 2.3
@@ -70,6 +74,9 @@ class ExifFields:
     original: TimeCandidate | None = None  # DateTimeOriginal
     digitized: TimeCandidate | None = None  # DateTimeDigitized ("CreateDate")
     gps_time: TimeCandidate | None = None
+    description: str | None = None  # ImageDescription, boilerplate included (filtered later)
+    rating: int | None = None
+    content_identifier: str | None = None  # Apple MakerNote: pairs a Live Photo's video
 
 
 def format_exposure(seconds: float | None) -> str | None:
@@ -134,6 +141,9 @@ def fields_from_ifds(ifd0: Tags, exif_ifd: Tags, gps_ifd: Tags) -> ExifFields:
         iso=_iso(tag(ISO_SPEED_RATINGS)) or _iso(tag(ISO_SPEED)),
         focal_length=_positive_round(tag(FOCAL_LENGTH), 2),
         orientation=orientation_value(first(ifd0.get(ORIENTATION))),
+        description=text(ifd0.get(IMAGE_DESCRIPTION)),
+        rating=rating(first(ifd0.get(RATING))),
+        content_identifier=content_identifier(exif_ifd.get(MAKER_NOTE)),
         original=exif_candidate(
             EXIF_ORIGINAL,
             tag(DATE_TIME_ORIGINAL),

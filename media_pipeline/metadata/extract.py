@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from media_pipeline.metadata import captions
 from media_pipeline.metadata.capture_time import (
     TimeCandidate,
     filename_candidate,
@@ -23,8 +24,11 @@ from media_pipeline.metadata.errors import MediaError, is_io_error
 from media_pipeline.metadata.exif import ExifFields
 from media_pipeline.metadata.formats import classify, extension, looks_like_video
 from media_pipeline.metadata.image import NON_TIFF_FORMATS, UnidentifiedContent, read_image
+from media_pipeline.metadata.iptc import IptcFields
+from media_pipeline.metadata.motion import motion_video
 from media_pipeline.metadata.places import place_for, timezone_for
 from media_pipeline.metadata.raw import read_raw
+from media_pipeline.metadata.regions import face_regions
 from media_pipeline.metadata.video import ImageContent, read_video
 from media_pipeline.metadata.xmp import XmpFields, parse_xmp, read_sidecar
 
@@ -58,16 +62,23 @@ class MediaMetadata:
     focal_length: float | None = None  # mm
     latitude: float | None = None
     longitude: float | None = None
-    city: str | None = None
+    city: str | None = None  # the place people name (metadata/places.py)
+    state: str | None = None  # region: state, province, Land
     country: str | None = None
     duration: float | None = None  # seconds, videos
+    description: str | None = None  # caption; camera boilerplate ("SONY DSC") is not one
+    rating: int | None = None  # -1 (rejected) .. 5
+    keywords: list[str] | None = None
+    content_identifier: str | None = None  # Apple's Live Photo pairing key
     extension_mismatch: str | None = None  # "content is PNG but the extension is .jpg"
+    motion_video: tuple[int, int] | None = None  # (offset, length) of an embedded video
+    # named face regions from XMP: (name, (x1, y1, x2, y2) in upright pixels)
+    face_regions: list[tuple[str, tuple[float, float, float, float]]] | None = None
 
     def as_record(self) -> dict[str, Any]:
-        """Field name -> value for the catalogue row (extension_mismatch is reported apart)."""
-        return {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "extension_mismatch"
-        }
+        """Field name -> value for the catalogue row (the last three are handled apart)."""
+        apart = ("extension_mismatch", "motion_video", "face_regions")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in apart}
 
 
 @dataclass
@@ -84,6 +95,7 @@ class _Content:
     duration: float | None = None
     creation: TimeCandidate | None = None
     extension_mismatch: str | None = None
+    iptc: IptcFields = field(default_factory=IptcFields)
 
 
 def _head(path: str, data: bytes | None) -> bytes:
@@ -106,13 +118,18 @@ def _image(
         info.exif,
         xmp=info.xmp,
         extension_mismatch=info.extension_mismatch,
+        iptc=info.iptc,
     )
 
 
 def _video(path: str, data: bytes | None, ext: str, verify: bool) -> _Content:
     info = read_video(path, ext=ext, verify=verify, data=data)
     tags = ExifFields(
-        make=info.make, model=info.model, latitude=info.latitude, longitude=info.longitude
+        make=info.make,
+        model=info.model,
+        latitude=info.latitude,
+        longitude=info.longitude,
+        content_identifier=info.content_identifier,
     )
     return _Content(
         "video",
@@ -160,51 +177,52 @@ def _read_content(
         return _image(path, data, ext, max_pixels, verify)
 
 
-def _places(latitude: float, longitude: float) -> tuple[str | None, str | None, str | None]:
-    """(time zone, city, country) at a valid position; lookups failing count as unknown."""
+_Place = tuple[str | None, str | None, str | None, str | None]
+
+
+def _places(latitude: float, longitude: float) -> _Place:
+    """(time zone, city, state, country) at a valid position; failed lookups count as unknown."""
     try:
         zone = timezone_for(latitude, longitude)
     except Exception:
         logger.warning("time zone lookup failed at %s,%s", latitude, longitude, exc_info=True)
         zone = None
     try:
-        city, country = place_for(latitude, longitude)
+        city, state, country = place_for(latitude, longitude)
     except Exception:
         logger.warning("reverse geocoding failed at %s,%s", latitude, longitude, exc_info=True)
-        city = country = None
-    return zone, city, country
+        city = state = country = None
+    return zone, city, state, country
 
 
 def _describe(
-    content: _Content, path: str, mtime: float | None, sidecar: str | None
+    content: _Content, path: str, mtime: float | None, sidecar: str | None, data: bytes | None
 ) -> MediaMetadata:
     tags = content.tags
     side = read_sidecar(sidecar)
-    embedded_cache: list[XmpFields] = []
-
-    def embedded() -> XmpFields:
-        if not embedded_cache:
-            embedded_cache.append(parse_xmp(content.xmp))
-        return embedded_cache[0]
+    embedded = parse_xmp(content.xmp)
+    xmps = (side, embedded)  # the sidecar wins: it is what the user edited last
 
     latitude, longitude = tags.latitude, tags.longitude
     if latitude is None:
-        for source in (embedded, lambda: side):
-            xmp = source()
+        for xmp in (embedded, side):
             if xmp.latitude is not None:
                 latitude, longitude = xmp.latitude, xmp.longitude
                 break
-    zone = city = country = None
+    zone = city = state = country = None
     if latitude is not None and longitude is not None:
-        zone, city, country = _places(latitude, longitude)
+        zone, city, state, country = _places(latitude, longitude)
 
     def candidates() -> Iterator[TimeCandidate | None]:
         yield tags.original
         yield tags.digitized
         yield content.creation
         yield from side.dates
-        yield from embedded().dates
+        yield from embedded.dates
+        yield content.iptc.created
         yield tags.gps_time
+        yield side.gps_time
+        yield embedded.gps_time
         yield filename_candidate(path)
         yield mtime_candidate(mtime)
 
@@ -229,10 +247,42 @@ def _describe(
         latitude=latitude,
         longitude=longitude,
         city=city,
+        state=state,
         country=country,
         duration=content.duration,
+        description=captions.description(
+            [*(xmp.description for xmp in xmps), content.iptc.caption, tags.description],
+            tags.make,
+            tags.model,
+        ),
+        rating=next((xmp.rating for xmp in xmps if xmp.rating is not None), tags.rating),
+        keywords=captions.keywords(*(xmp.keywords for xmp in xmps), content.iptc.keywords) or None,
+        content_identifier=tags.content_identifier,
         extension_mismatch=content.extension_mismatch,
+        motion_video=motion_video(data, embedded.root) if _may_move(content, data) else None,
+        face_regions=_named_faces(content, xmps),
     )
+
+
+def _named_faces(
+    content: _Content, xmps: tuple[XmpFields, ...]
+) -> list[tuple[str, tuple[float, float, float, float]]] | None:
+    """Face regions of the sidecar, else of the embedded packet, in upright pixels."""
+    if content.kind != "image" or not content.width or not content.height:
+        return None
+    for xmp in xmps:
+        regions = face_regions(xmp.root)
+        if regions:
+            return [
+                (r.name, r.upright_box(content.width, content.height, content.orientation))
+                for r in regions
+            ]
+    return None
+
+
+def _may_move(content: _Content, data: bytes | None) -> bool:
+    """Stills whose bytes are at hand and whose format carries motion photos."""
+    return data is not None and content.mime in ("image/jpeg", "image/heic", "image/heif")
 
 
 def extract_metadata(
@@ -268,7 +318,7 @@ def extract_metadata(
         raise MediaError("empty file (0 bytes)")
     try:
         content = _read_content(kind, path, data, ext, max_pixels, verify)
-        return _describe(content, path, mtime, sidecar)
+        return _describe(content, path, mtime, sidecar, data)
     except MediaError:
         raise
     except Exception as exc:  # a reader bug must cost one file, not the whole scan

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -31,6 +31,7 @@ from media_pipeline.metadata.formats import (
     format_name,
     register_plugins,
 )
+from media_pipeline.metadata.iptc import IptcFields, read_iptc
 from media_pipeline.metadata.jxl import jxl_size
 from media_pipeline.metadata.png import png_metadata
 
@@ -41,6 +42,8 @@ JXL_PREFIXES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL ")
 # TIFF is left out when rescuing files with a RAW extension: most RAW formats are
 # TIFF containers, and Pillow opening one is no sign of a misnamed file.
 NON_TIFF_FORMATS: tuple[str, ...] = tuple(f for f in PIL_FORMATS if f != "TIFF")
+# Formats whose IPTC block Pillow finds (APP13 in JPEG, tag 33723 in TIFF)
+IPTC_FORMATS = frozenset({"JPEG", "MPO", "TIFF"})
 
 
 class UnidentifiedContent(MediaError):
@@ -58,6 +61,7 @@ class ImageInfo:
     exif: ExifFields
     xmp: bytes | None
     extension_mismatch: str | None
+    iptc: IptcFields = field(default_factory=IptcFields)
 
 
 def pixel_limit_error(
@@ -197,6 +201,7 @@ def read_image(
                     exif, xmp = _exif_and_xmp(im, fp)
                 except Exception:  # damaged metadata does not make the image unusable
                     exif, xmp = ExifFields(), None
+                iptc = read_iptc(im) if pil_format in IPTC_FORMATS else IptcFields()
                 if verify:
                     stage = "image is truncated or corrupt"
                     _verify(im, fp)
@@ -211,4 +216,4 @@ def read_image(
     mismatch = None
     if pil_format not in expected_pil_formats(ext):
         mismatch = f"content is {format_name(pil_format)} but the extension is {ext or '(none)'}"
-    return ImageInfo(pil_format, mime, width, height, exif, xmp, mismatch)
+    return ImageInfo(pil_format, mime, width, height, exif, xmp, mismatch, iptc)

@@ -73,6 +73,7 @@ class VideoInfo:
     make: str | None
     model: str | None
     extension_mismatch: str | None
+    content_identifier: str | None = None  # Apple's, shared with a Live Photo's still
 
 
 def orientation_for_rotation(degrees: float | None) -> int | None:
@@ -261,4 +262,5 @@ def _describe(container: Any, ext: str, verify: bool) -> VideoInfo:
         make=_lookup(tags, _MAKE_KEYS),
         model=_lookup(tags, _MODEL_KEYS),
         extension_mismatch=mismatch,
+        content_identifier=text(tags.get("com.apple.quicktime.content.identifier")),
     )

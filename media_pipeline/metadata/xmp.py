@@ -1,4 +1,4 @@
-"""Capture dates and GPS from XMP: ``.xmp`` sidecars and packets embedded in files.
+"""Dates, GPS, captions, ratings and keywords from XMP: ``.xmp`` sidecars and embedded packets.
 
 XMP is XML written by any tool and read from any file, so it is parsed with
 defusedxml (no entity expansion, no external resources). Properties may be written
@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from defusedxml import ElementTree
 
+from media_pipeline.metadata.captions import hierarchy_leaves, keywords, rating
 from media_pipeline.metadata.capture_time import (
     XMP_CREATE,
     XMP_CREATED,
+    XMP_GPS_TIME,
     XMP_ORIGINAL,
     TimeCandidate,
     iso_candidate,
@@ -28,6 +31,8 @@ EXIF_NS = "http://ns.adobe.com/exif/1.0/"
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 PHOTOSHOP_NS = "http://ns.adobe.com/photoshop/1.0/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+LIGHTROOM_NS = "http://ns.adobe.com/lightroom/1.0/"
 
 # (namespace, property, taken_at_source), in priority order
 DATE_PROPERTIES: tuple[tuple[str, str, str], ...] = (
@@ -50,6 +55,11 @@ class XmpFields:
     dates: list[TimeCandidate] = field(default_factory=list)
     latitude: float | None = None
     longitude: float | None = None
+    gps_time: TimeCandidate | None = None  # exif:GPSTimeStamp, an instant in UTC
+    description: str | None = None  # dc:description (camera boilerplate is filtered later)
+    rating: int | None = None  # xmp:Rating, -1..5
+    keywords: list[str] = field(default_factory=list)  # dc:subject, lr:hierarchicalSubject
+    root: Any = field(default=None, compare=False, repr=False)  # the parsed packet
 
 
 def xmp_coordinate(value: Any) -> float | None:
@@ -78,10 +88,7 @@ def _packet_bytes(packet: bytes | str) -> bytes:
 def _property_values(root: Any, namespace: str, name: str) -> list[str]:
     """All values of one property: attributes first, then element text (or its rdf:li)."""
     qualified = f"{{{namespace}}}{name}"
-    values: list[str] = []
-    for element in root.iter():
-        if qualified in element.attrib:
-            values.append(element.attrib[qualified])
+    values = _attribute_values(root, namespace, name)
     for element in root.iter(qualified):
         value = text(element.text)
         if value is None:
@@ -92,8 +99,34 @@ def _property_values(root: Any, namespace: str, name: str) -> list[str]:
     return values
 
 
+def _list_values(root: Any, namespace: str, name: str) -> list[str]:
+    """Every item of a list property (rdf:Bag / rdf:Seq), or its single value."""
+    values: list[str] = []
+    for element in root.iter(f"{{{namespace}}}{name}"):
+        items = [text(item.text) for item in element.iter(f"{{{RDF_NS}}}li")]
+        values.extend(item for item in items if item)
+        if not items and text(element.text):
+            values.append(text(element.text))  # type: ignore[arg-type]
+    values.extend(_attribute_values(root, namespace, name))
+    return values
+
+
+def _attribute_values(root: Any, namespace: str, name: str) -> list[str]:
+    qualified = f"{{{namespace}}}{name}"
+    return [element.attrib[qualified] for element in root.iter() if qualified in element.attrib]
+
+
+def _gps_time(value: str) -> TimeCandidate | None:
+    """exif:GPSDateTime is UTC by definition; an explicit offset is honoured."""
+    candidate = iso_candidate(XMP_GPS_TIME, value)
+    if candidate is None or candidate.wall is None:
+        return None
+    instant = candidate.wall - (candidate.offset or timedelta(0))
+    return TimeCandidate(XMP_GPS_TIME, instant=instant)
+
+
 def parse_xmp(packet: bytes | str | None) -> XmpFields:
-    """Dates and GPS of an XMP packet (sidecar file content or embedded packet)."""
+    """Dates, GPS, caption, rating and keywords of an XMP packet (sidecar or embedded)."""
     fields = XmpFields()
     if not packet:
         return fields
@@ -113,6 +146,22 @@ def parse_xmp(packet: bytes | str | None) -> XmpFields:
         coordinates = valid_coordinates(xmp_coordinate(latitudes[0]), xmp_coordinate(longitudes[0]))
         if coordinates:
             fields.latitude, fields.longitude = coordinates
+    # exiftool's XMP-exif:GPSDateTime is the property exif:GPSTimeStamp (a full date-time)
+    gps_times = [
+        *_property_values(root, EXIF_NS, "GPSTimeStamp"),
+        *_property_values(root, EXIF_NS, "GPSDateTime"),
+    ]
+    fields.gps_time = next((c for v in gps_times if (c := _gps_time(v))), None)
+    fields.description = next(iter(_property_values(root, DC_NS, "description")), None)
+    fields.rating = next(
+        (r for v in _property_values(root, XMP_NS, "Rating") if (r := rating(v)) is not None),
+        None,
+    )
+    fields.keywords = keywords(
+        _list_values(root, DC_NS, "subject"),
+        hierarchy_leaves(_list_values(root, LIGHTROOM_NS, "hierarchicalSubject")),
+    )
+    fields.root = root
     return fields
 
 

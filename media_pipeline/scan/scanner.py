@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from media_pipeline.catalog.face_regions import import_face_regions
+from media_pipeline.catalog.live import link_live_photos, save_motion_video
 from media_pipeline.catalog.store import Catalog, FileFailure, FileVersion, Library
 from media_pipeline.metadata.errors import read_failure
 from media_pipeline.metadata.extract import MediaError, extract_metadata
@@ -29,7 +31,7 @@ from media_pipeline.scan.walk import Directory, walk
 
 STAGE = "scan"
 # Bump when metadata extraction changes: rows of an older version are described again.
-METADATA_VERSION = 1
+METADATA_VERSION = 2  # 2: captions, rating, keywords, state, Live Photo identifiers
 
 Progress = Callable[[int, int, float], None]
 
@@ -91,6 +93,7 @@ class _Batch:
     moves: list[tuple[int, WorkItem]] = field(default_factory=list)
     failures: list[FileFailure] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
+    named_faces: list[tuple[str, Any]] = field(default_factory=list)  # (content hash, regions)
     started: float = field(default_factory=time.monotonic)
 
     def __len__(self) -> int:
@@ -104,7 +107,9 @@ class _Batch:
                 writer.upsert_files(self.library_id, self.files)
                 writer.record_errors(self.library_id, self.failures)
                 writer.resolve_errors(self.library_id, STAGE, self.resolved)
+            import_face_regions(catalog, self.named_faces)  # once their files are catalogued
         self.files, self.moves, self.failures, self.resolved = [], [], [], []
+        self.named_faces = []
         self.started = time.monotonic()
 
 
@@ -126,6 +131,7 @@ def scan_library(
         worklist.seek(0)
         work = _read_worklist(worklist)
         _process(catalog, library, settings, counts, work, total, progress, marked_missing)
+    link_live_photos(catalog, library.id)
     catalog.touch_library_scanned(library.id)
     counts.seconds = time.monotonic() - started
     return counts
@@ -362,10 +368,13 @@ def _process_one(
         counts.new += 1
     else:
         counts.changed += 1
+    record = described.as_record()
+    if described.motion_video and data is not None:
+        record["motion_video"] = save_motion_video(data, described.motion_video, content_hash)
+    if described.face_regions:
+        batch.named_faces.append((content_hash, described.face_regions))
     batch.files.append(
-        FileVersion(
-            rel, item.size, item.mtime_ns, content_hash, METADATA_VERSION, described.as_record()
-        )
+        FileVersion(rel, item.size, item.mtime_ns, content_hash, METADATA_VERSION, record)
     )
     if described.extension_mismatch:
         mismatch = f"catalogued, but {described.extension_mismatch}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from media_pipeline.albums.events import Photo, group_events
 from media_pipeline.albums.titles import album_place, album_title, format_dates
+
+_IDS = itertools.count(1)  # distinct photos: each shot is its own content
 
 
 def shot(
@@ -17,7 +21,7 @@ def shot(
     *people: str,
     utc: datetime | None = None,
 ) -> Photo:
-    return Photo(0, utc, local, None, None, city, country, tuple(people))
+    return Photo(next(_IDS), utc, local, None, None, city, country, tuple(people))
 
 
 def days(first: datetime, last: datetime, city: str | None, country: str | None) -> list[Photo]:
@@ -95,12 +99,32 @@ def test_occasions_need_local_times() -> None:
     assert album_title(party) == "Berlin, 31 December 2023"
 
 
-def test_sunday_lunch() -> None:
+def test_sunday_lunch_needs_people() -> None:
+    """The clock alone is no lunch: named people at the table are the evidence."""
     lunch = days(datetime(2023, 3, 12, 12, 10), datetime(2023, 3, 12, 14, 30), "Munich", "Germany")
-    assert album_title(lunch) == "Sunday lunch in Munich, 12 March 2023"
+    assert album_title(lunch) == "Munich, 12 March 2023"
     with_people = [*lunch, shot(datetime(2023, 3, 12, 13), "Munich", "Germany", "Anna")]
     assert album_title(with_people) == "Sunday lunch in Munich with Anna, 12 March 2023"
-    assert album_title([shot(p.taken_at) for p in lunch]) == "Sunday lunch, 12 March 2023"
+    nowhere = [shot(p.taken_at, None, None, *p.people) for p in with_people]
+    assert album_title(nowhere) == "Sunday lunch with Anna, 12 March 2023"
+
+
+def test_copies_of_one_photo_are_no_occasion() -> None:
+    noon = datetime(2012, 8, 5, 12, 0)  # a Sunday
+    copies = [
+        Photo(i, None, noon, None, None, None, None, ("Anna",), content_hash="same")
+        for i in range(3)
+    ]
+    assert album_title(copies) == "5 August 2012 with Anna"
+    new_year = datetime(2023, 12, 31, 23, 0)
+    assert album_title([dataclasses.replace(p, taken_at=new_year) for p in copies]) == (
+        "31 December 2023 with Anna"
+    )
+
+
+def test_new_years_eve_needs_the_turn_of_the_year() -> None:
+    evening = [shot(datetime(2023, 12, 31, 19 + i), "Berlin", "Germany") for i in range(3)]
+    assert album_title(evening) == "Berlin, 31 December 2023"
 
 
 def test_not_sunday_lunch() -> None:
@@ -218,4 +242,4 @@ def test_titles_of_grouped_events() -> None:
         for i in range(5)
     ]
     titles = [album_title(event) for event in group_events(photos)]
-    assert titles == ["Sunday lunch in Munich, 12 March 2023", "Paris with Anna, 13 March 2023"]
+    assert titles == ["Munich, 12 March 2023", "Paris with Anna, 13 March 2023"]

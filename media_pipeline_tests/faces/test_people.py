@@ -34,10 +34,17 @@ def _latest(instance: dg.DagsterInstance, asset: str) -> dict:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copied with one summer day as their time (the photos carry no dates: one album)."""
+    """Copied with an XMP sidecar dating them on one summer day (the photos carry no dates,
+    and a file dated only by its mtime is never in an album): one album."""
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, target)
     os.utime(target, (SUMMER, SUMMER))
+    day = datetime.fromtimestamp(SUMMER).strftime("%Y-%m-%dT%H:%M:%S")
+    target.with_name(f"{target.name}.xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreateDate="{day}"/></rdf:RDF></x:xmpmeta>'
+    )
 
 
 def _expected(path: Path, box: dict, width: int) -> str:

@@ -205,3 +205,63 @@ def make_dng(width: int = 64, height: int = 48, orientation: int = 6) -> bytes:
     out = bytearray(b"II*\0" + struct.pack("<I", 8)) + _tiff_ifd(ifd0(exif_offset, strip_offset), 8)
     out = out.ljust(exif_offset, b"\0") + exif_ifd
     return bytes(out.ljust(strip_offset, b"\0") + pixels)
+
+
+def xmp_packet(description: str = "", **properties: str) -> bytes:
+    """An XMP packet with `properties` ("exif:GPSTimeStamp") as attributes, and optional
+    rdf children (`description`: raw XML inside rdf:Description)."""
+    attributes = " ".join(f'{name}="{value}"' for name, value in properties.items())
+    return (
+        '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:lr="http://ns.adobe.com/lightroom/1.0/" '
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        f"{attributes}>{description}</rdf:Description></rdf:RDF></x:xmpmeta>"
+        '<?xpacket end="w"?>'
+    ).encode()
+
+
+def iptc_segment(datasets: list[tuple[int, bytes]]) -> bytes:
+    """A JPEG APP13 segment (Photoshop 3.0, resource 0x0404) with IIM record-2 datasets."""
+    iim = b"\x1c\x01\x5a\x00\x03\x1b%G"  # envelope: UTF-8
+    for dataset, value in datasets:
+        iim += bytes([0x1C, 2, dataset]) + struct.pack(">H", len(value)) + value
+    if len(iim) % 2:
+        iim += b"\x00"
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iim))
+    body = b"Photoshop 3.0\x00" + resource + iim
+    return b"\xff\xed" + struct.pack(">H", len(body) + 2) + body
+
+
+def with_segment(jpeg: Path, segment: bytes) -> Path:
+    """Insert a marker segment right after the JPEG's SOI."""
+    data = jpeg.read_bytes()
+    jpeg.write_bytes(data[:2] + segment + data[2:])
+    return jpeg
+
+
+def apple_maker_note(content_identifier: str) -> bytes:
+    """An Apple MakerNote with only its ContentIdentifier (tag 0x0011)."""
+    value = content_identifier.encode() + b"\x00"
+    header = b"Apple iOS\x00\x00\x01MM" + struct.pack(">H", 1)
+    offset = len(header) + 12 + 4
+    entry = struct.pack(">HHII", 0x0011, 2, len(value), offset)
+    return header + entry + b"\x00\x00\x00\x00" + value
+
+
+def write_mov(path: Path, metadata: dict[str, str], frames: int = 3, rate: int = 10) -> Path:
+    """A small QuickTime movie whose metadata goes in the Keys atom, as iPhones write it."""
+    with av.open(str(path), "w", format="mov", options={"movflags": "use_metadata_tags"}) as out:
+        out.metadata.update(metadata)
+        stream = out.add_stream("mpeg4", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(frames):
+            pixels = np.full((48, 64, 3), index * 20 % 255, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
