@@ -151,5 +151,5 @@ def test_fields_in_info_albums_and_search(mp: MediaPipeline, instance, tmp_path:
     assert mp.json("info", str(root / "copied-0.jpg"))["albums"] == []
 
     hits = mp.json("search", "köln")
-    assert hits == [{"path": str(root / "iptc.jpg"), "score": 1.0}]
+    assert hits == [{"path": str(root / "iptc.jpg"), "score": 1.0, "matched": "caption"}]
     assert {hit["path"] for hit in mp.json("search", "ALFAMA")} == {str(root / "captioned.jpg")}
