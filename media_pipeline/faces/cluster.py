@@ -5,7 +5,7 @@ on ``../shared/corpus/faces-lfw`` (10 people x 10 photos, the face nearest each 
 centre) same-person distances reach 0.465 while different-person ones start at 0.395, so
 the two ranges overlap and any single-link rule (DBSCAN, Chinese whispers, "join through
 the nearest face") chains people together: DBSCAN at 0.42 reaches an adjusted Rand index
-of 0.36, at 0.45 everything is one cluster. Linkage over whole groups does not chain:
+of 0.36, from 0.44 on everything is one cluster. Linkage over whole groups does not chain:
 average linkage is perfect (ARI 1.0) from 0.43 to 0.48 on faces-lfw and from 0.40 to 0.49
 on ``../shared/corpus/faces``; complete linkage needs 0.48–0.50 and breaks people up below.
 
