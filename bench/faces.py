@@ -28,13 +28,15 @@ Sections (default: all three; name some with their flags to run only those):
   joined to the right person), and ``recognise`` of 10,000 faces (90% of trained people,
   10% of strangers) against 20,000 named ones (accuracy: the right person, or unknown for a
   stranger); medians of ``--repeat`` runs.
-- ``--quality``: on the labelled corpus faces with dlib (upsample 1, as the pipeline), the
-  adjusted Rand index of ``group_faces`` (min_faces 1) and, for comparison, DBSCAN
-  (min_samples 1 and 2), agglomerative clustering (single/average/complete linkage with a
-  distance threshold) and dlib's Chinese whispers, at cuts 0.35 .. 0.55; plus the largest
-  same-person and the smallest different-person distance. Labels: a photo's folder under
-  knn_examples/train, a table of the other files, and for group photos the face's centre
-  across the image's width.
+- ``--quality``: with dlib (upsample 1, as the pipeline) on faces-lfw (the face nearest
+  each photo's centre, labelled by its folder) and on the labelled corpus faces (labels.py):
+  pair distances (same person / different people), each face's RMS distance to its own
+  person (left out) and to the others, then for each algorithm tried — ``group_faces``
+  (ours: average linkage over the sparse graph), DBSCAN (min_samples 1, 2, 3),
+  agglomerative (single/average/complete, dense), dlib's Chinese whispers, HDBSCAN —
+  adjusted Rand index / purity / people mixing identities at cuts 0.38 .. 0.50
+  (unclustered faces count as singletons); the logistic fit behind recognition's
+  certainty; then the 100,000-face clustering time and memory (``--cluster`` at 100,000).
 """
 
 from __future__ import annotations
@@ -54,13 +56,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from media_pipeline.faces.cluster import DEFAULT_MAX_DISTANCE  # noqa: E402
+from media_pipeline.faces.recognize import CALIBRATION  # noqa: E402
 from media_pipeline_tests.corpus import FACES  # noqa: E402
 from media_pipeline_tests.faces.labels import label as person_label  # noqa: E402
 from media_pipeline_tests.faces.standins import preview, standin_pack  # noqa: E402
 
 MAX_DISTANCE = DEFAULT_MAX_DISTANCE["dlib"]
 SAME_DISTANCE = 0.26  # mean distance of two faces of one synthetic identity
-THRESHOLDS = (0.35, 0.40, 0.42, 0.45, 0.50, 0.55)
+THRESHOLDS = (0.38, 0.42, 0.44, 0.46, 0.48, 0.50)
+LFW = FACES.parent / "faces-lfw"
 
 
 def peak_rss_mb() -> float:
@@ -300,7 +304,7 @@ def bench_recognise(dim: int, repeat: int) -> None:
     truth = np.concatenate([candidates, np.full(1000, -1)])
     before = peak_rss_mb()
     median, fastest, slowest, results = timed(
-        repeat, recognise, training, people, faces, MAX_DISTANCE, 0.6
+        repeat, recognise, training, people, faces, CALIBRATION["dlib"], 0.6
     )
     after = peak_rss_mb()
     got = np.array([-1 if r.person_id is None else r.person_id for r in results])
@@ -313,7 +317,7 @@ def bench_recognise(dim: int, repeat: int) -> None:
     )
 
 
-# --- quality ------------------------------------------------------------------------------
+# --- quality ---------------------------------------------------------------------------
 
 
 def label_of(path: Path, box, width: int) -> str | None:
@@ -324,45 +328,98 @@ def label_of(path: Path, box, width: int) -> str | None:
         return None
 
 
-def bench_quality(previews) -> None:
-    import dlib
-    import numpy as np
-    from sklearn.cluster import DBSCAN, AgglomerativeClustering
-    from sklearn.metrics import adjusted_rand_score
-
-    from media_pipeline.faces.cluster import group_faces
+def corpus_faces(previews) -> tuple[list, list[str]]:
+    """Labelled dlib faces of ../shared/corpus/faces (labels.py)."""
     from media_pipeline.faces.detect import FaceSettings, analyse_image, load_backend
 
     settings = FaceSettings(backend="dlib")
     backend = load_backend(settings)
-    embeddings, labels, unlabelled = [], [], []
+    embeddings, labels = [], []
     for path, image in previews:
         for face in analyse_image(image, backend, settings)[0]:
             label = label_of(path, face.box, image.width)
-            if label is None:
-                unlabelled.append(path.name)
-                continue
-            embeddings.append(face.embedding)
-            labels.append(label)
-    print(
-        f"\n== quality: dlib hog upsample={settings.upsample}, {len(labels)} labelled faces "
-        f"of {len(set(labels))} people"
-        + (f" ({len(unlabelled)} unlabelled skipped: {sorted(set(unlabelled))})" if unlabelled
-           else "")
-    )  # fmt: skip
-    if len(set(labels)) < 2:
-        print("too few labelled faces: skipped")
-        return
-    x = np.stack(embeddings)
-    truth = np.unique(labels, return_inverse=True)[1]
+            if label is not None:
+                embeddings.append(face.embedding)
+                labels.append(label)
+    return embeddings, labels
+
+
+def lfw_faces() -> tuple[list, list[str]]:
+    """The dlib face nearest the centre of each faces-lfw photo, labelled by its folder."""
+    from media_pipeline.faces.detect import FaceSettings, analyse_image, load_backend
+
+    settings = FaceSettings(backend="dlib")
+    backend = load_backend(settings)
+    embeddings, labels = [], []
+    for path in sorted(LFW.glob("*/*.jpg")):
+        image = preview(path)
+        faces = analyse_image(image, backend, settings)[0]
+        if not faces:
+            print(f"  no face found in {path.name}")
+            continue
+        nearest = min(faces, key=lambda f: ((f.box[0] + f.box[2]) / 2 - image.width / 2) ** 2
+                      + ((f.box[1] + f.box[3]) / 2 - image.height / 2) ** 2)  # fmt: skip
+        embeddings.append(nearest.embedding)
+        labels.append(path.parent.name)
+    return embeddings, labels
+
+
+def purity_and_mixed(truth, predicted) -> tuple[float, int]:
+    """(share of faces in a cluster whose majority is their identity, clusters of >1
+    identity); unclustered faces (-1) count as pure singletons."""
+    import numpy as np
+
+    pure, mixed = 0, 0
+    for cluster in set(predicted.tolist()) - {-1}:
+        members = truth[predicted == cluster]
+        pure += np.bincount(members).max()
+        mixed += len(set(members.tolist())) > 1
+    return (pure + int((predicted == -1).sum())) / len(truth), mixed
+
+
+def distance_report(x, truth) -> None:
+    """Pair distances and each face's RMS distance to its own person (left out) and to the
+    others: where the cut and the recognition curve come from."""
+    import numpy as np
+
     distances = np.linalg.norm(x[:, None] - x[None, :], axis=2)
     same = truth[:, None] == truth[None, :]
     upper = np.triu(np.ones_like(same), 1)
+    s, d = distances[same & upper], distances[~same & upper]
     print(
-        f"same person: max distance {distances[same & upper].max():.3f}; "
-        f"different people: min distance {distances[~same & upper].min():.3f}"
+        f"pairs, same person: max {s.max():.3f}, 99th percentile {np.percentile(s, 99):.3f}, "
+        f"median {np.median(s):.3f}; different people: min {d.min():.3f}, 1st percentile "
+        f"{np.percentile(d, 1):.3f}, median {np.median(d):.3f}"
     )
-    print("per person: " + ", ".join(f"{n} {labels.count(n)}" for n in sorted(set(labels))))
+    own, other = person_distances(x, truth)
+    print(
+        f"face to a person as a whole (RMS, the face left out): own max {own.max():.3f} "
+        f"(95th percentile {np.percentile(own, 95):.3f}), other people min {other.min():.3f} "
+        f"(5th percentile {np.percentile(other, 5):.3f})"
+    )
+
+
+def person_distances(x, truth):
+    import numpy as np
+
+    own, other = [], []
+    for row in range(len(x)):
+        for person in set(truth.tolist()):
+            members = truth == person
+            members[row] = False
+            if members.sum() >= 2:
+                distance = np.sqrt(max(0.0, 2 - 2 * float(x[row] @ x[members].mean(0))))
+                (own if truth[row] == person else other).append(distance)
+    return np.array(own), np.array(other)
+
+
+def quality_table(name: str, x, truth) -> None:
+    import dlib
+    import numpy as np
+    from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering
+    from sklearn.metrics import adjusted_rand_score
+
+    from media_pipeline.faces.cluster import group_faces
 
     def ours(cut: float):
         grouping = group_faces(np.zeros((0, x.shape[1]), np.float32), np.zeros(0, np.int64), x,
@@ -374,9 +431,13 @@ def bench_quality(previews) -> None:
 
     vectors = [dlib.vector(row.astype(float).tolist()) for row in x]
     methods: dict[str, Callable[[float], object]] = {
-        "group_faces min_faces=1": ours,
-        "DBSCAN min_samples=1": lambda cut: DBSCAN(eps=cut, min_samples=1).fit_predict(x),
-        "DBSCAN min_samples=2": lambda cut: DBSCAN(eps=cut, min_samples=2).fit_predict(x),
+        "group_faces (ours)": ours,
+        **{
+            f"DBSCAN min_samples={n}": (
+                lambda cut, n=n: DBSCAN(eps=cut, min_samples=n).fit_predict(x)
+            )
+            for n in (1, 2, 3)
+        },
         **{
             f"agglomerative {linkage}": (
                 lambda cut, linkage=linkage: AgglomerativeClustering(
@@ -385,12 +446,62 @@ def bench_quality(previews) -> None:
             )
             for linkage in ("single", "average", "complete")
         },
-        "chinese whispers": lambda cut: dlib.chinese_whispers_clustering(vectors, cut),
+        "chinese whispers": lambda cut: np.array(dlib.chinese_whispers_clustering(vectors, cut)),
+        # No cut: scikit-learn 1.9's cluster_selection_epsilon fails on these inputs.
+        "HDBSCAN min_cluster=3 (no cut)": lambda cut: HDBSCAN(
+            min_cluster_size=3, copy=True
+        ).fit_predict(x),
     }
-    print(f"{'adjusted Rand index':26}" + "".join(f"{cut:>7.2f}" for cut in THRESHOLDS))
-    for name, method in methods.items():
-        scores = [adjusted_rand_score(truth, singletons(method(cut))) for cut in THRESHOLDS]
-        print(f"{name:26}" + "".join(f"{score:7.3f}" for score in scores))
+    print(f"\n{name}: adjusted Rand index / purity / mixed people, by cut")
+    print(f"{'':30}" + "".join(f"{cut:>17.2f}" for cut in THRESHOLDS))
+    for label, method in methods.items():
+        cells = []
+        for cut in THRESHOLDS:
+            predicted = np.asarray(method(cut))
+            ari = adjusted_rand_score(truth, singletons(predicted))
+            purity, mixed = purity_and_mixed(truth, predicted)
+            cells.append(f"{ari:6.3f}/{purity:5.3f}/{mixed:<3d}")
+        print(f"{label:30}" + "".join(f"{cell:>17}" for cell in cells))
+
+
+def calibration_fit(x_sets) -> None:
+    """The recognition curve: logistic regression of "own person" on the RMS distance."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    own, other = zip(*(person_distances(x, truth) for x, truth in x_sets), strict=True)
+    own, other = np.concatenate(own), np.concatenate(other)
+    distances = np.concatenate([own, other])[:, None]
+    target = np.r_[np.ones(len(own)), np.zeros(len(other))]
+    fit = LogisticRegression(C=1e4, class_weight="balanced").fit(distances, target)
+    slope, intercept = fit.coef_[0, 0], fit.intercept_[0]
+    print(
+        f"\nrecognition curve (both corpora, {len(own)} own / {len(other)} other distances, "
+        f"equal weight): certainty 0.5 at {-intercept / slope:.4f}, scale {-1 / slope:.4f} "
+        f"(recognize.py uses {CALIBRATION['dlib']})"
+    )
+
+
+def bench_quality(previews) -> None:
+    import numpy as np
+
+    print("\n== quality: dlib hog upsample=1 (as the pipeline), unit-length embeddings")
+    sets = []
+    for name, (embeddings, labels) in (
+        ("faces-lfw (centre faces)", lfw_faces()),
+        ("corpus/faces (labels.py)", corpus_faces(previews)),
+    ):
+        if len(set(labels)) < 2:
+            print(f"{name}: too few labelled faces, skipped")
+            continue
+        x = np.stack(embeddings).astype(np.float64)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        truth = np.unique(labels, return_inverse=True)[1]
+        print(f"\n{name}: {len(x)} faces of {len(set(labels))} people")
+        distance_report(x, truth)
+        quality_table(name, x, truth)
+        sets.append((x, truth))
+    calibration_fit(sets)
     print(f"(group_faces' default for dlib is {MAX_DISTANCE}; unclustered faces count as one each)")
 
 
@@ -447,6 +558,8 @@ def main() -> None:
         bench_cluster(sizes, args.dim, repeat, max(args.cluster_repeat, 1))
     if everything or args.quality:
         bench_quality(previews)
+        if not (everything or args.cluster):  # the 100,000-face time and memory with it
+            bench_cluster([100_000], args.dim, repeat, max(args.cluster_repeat, 1))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, update
 
 from media_pipeline.catalog.schema import (
+    face_groupings,
     face_scans,
     faces,
     libraries,
@@ -282,22 +283,63 @@ def drop_empty_people(catalog: Catalog, person_ids: Sequence[int]) -> int:
         return result.rowcount or 0
 
 
-def release_faces(catalog: Catalog, by: Sequence[str], keep_people: Iterable[int]) -> int:
-    """Take faces placed by ``by`` out of every person except ``keep_people`` (the start of a
-    full re-clustering: named people keep theirs, the user's placements are never undone)."""
-    keep = list(keep_people)
-    with catalog.transaction() as writer:
-        result = writer.conn.execute(
-            update(faces)
-            .where(
-                faces.c.assigned_by.in_(list(by)),
-                faces.c.person_id.is_not(None),
-                ~faces.c.person_id.in_(keep),
+def kept_people(catalog: Catalog) -> set[int]:
+    """People a regrouping leaves alone: named ones, and those the user merged into."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(persons.c.id).where(
+                persons.c.name.is_not(None) | persons.c.merged_at.is_not(None)
             )
-            .values(person_id=None, assigned_by=None, certainty=None)
         )
-        writer.conn.execute(delete(persons).where(_empty_and_unnamed()))
-        return result.rowcount or 0
+        return {row.id for row in rows}
+
+
+def release_faces(
+    catalog: Catalog, by: Sequence[str], keep_people: Iterable[int]
+) -> dict[int, int]:
+    """Take faces placed by ``by`` out of every person except ``keep_people`` (the start of a
+    regrouping: named and merged people keep theirs, the user's placements are never undone).
+    Returns face id -> the person it was in; those people stay (empty) so that the new
+    groups can take their ids over: the caller drops the ones left empty."""
+    keep = list(keep_people)
+    condition = and_(
+        faces.c.assigned_by.in_(list(by)),
+        faces.c.person_id.is_not(None),
+        ~faces.c.person_id.in_(keep),
+    )
+    with catalog.transaction() as writer:
+        released = dict(
+            writer.conn.execute(select(faces.c.id, faces.c.person_id).where(condition)).all()
+        )
+        writer.conn.execute(
+            update(faces).where(condition).values(person_id=None, assigned_by=None, certainty=None)
+        )
+    return released
+
+
+def grouping_fingerprint(catalog: Catalog, model: str) -> str | None:
+    """The fingerprint (faces/cluster.py) of the grouping that made ``model``'s people."""
+    with catalog.engine.connect() as conn:
+        return conn.execute(
+            select(face_groupings.c.fingerprint).where(face_groupings.c.model == model)
+        ).scalar()
+
+
+def record_grouping(catalog: Catalog, model: str, fingerprint: str) -> None:
+    with catalog.transaction() as writer:
+        writer.conn.execute(delete(face_groupings).where(face_groupings.c.model == model))
+        writer.conn.execute(
+            face_groupings.insert().values(
+                model=model, fingerprint=fingerprint, updated_at=utcnow()
+            )
+        )
+
+
+def grouped_models(catalog: Catalog) -> list[str]:
+    """Face models whose faces are in people."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(select(faces.c.model).where(faces.c.person_id.is_not(None)).distinct())
+        return sorted(row.model for row in rows)
 
 
 # -- what users see and edit -------------------------------------------------------------------
@@ -407,7 +449,8 @@ def name_person(catalog: Catalog, person_id: int, name: str) -> None:
 
 def merge_people(catalog: Catalog, keep: int, other: int) -> int:
     """Move every face of ``other`` into ``keep`` and delete ``other``; ``keep`` takes
-    ``other``'s name when it has none. Returns the faces moved."""
+    ``other``'s name when it has none, and a regrouping keeps it as it is from now on.
+    Returns the faces moved."""
     if keep == other:
         raise ValueError("cannot merge a person into itself")
     with catalog.transaction() as writer:
@@ -419,7 +462,7 @@ def merge_people(catalog: Catalog, keep: int, other: int) -> int:
         writer.conn.execute(
             update(persons)
             .where(persons.c.id == keep)
-            .values(name=kept.name or gone.name, updated_at=utcnow())
+            .values(name=kept.name or gone.name, merged_at=utcnow(), updated_at=utcnow())
         )
         writer.conn.execute(delete(persons).where(persons.c.id == other))
     return int(moved or 0)

@@ -222,7 +222,19 @@ persons = Table(
     Column("cover_face_id", Integer),  # no FK: faces refer to persons, and SQLite dislikes cycles
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # The user merged another person into this one: regrouping keeps it, as a named person.
+    Column("merged_at", DateTime),
     sqlite_autoincrement=True,  # ids users type (`people name 3`) are never reused
+)
+
+# Which grouping algorithm and settings made a face model's people (faces/cluster.py
+# fingerprint): another fingerprint regroups the unnamed people once.
+face_groupings = Table(
+    "face_groupings",
+    metadata,
+    Column("model", String(200), primary_key=True),
+    Column("fingerprint", String(100), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
 )
 
 faces = Table(

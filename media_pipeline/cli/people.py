@@ -1,4 +1,5 @@
-"""`media-pipeline people`: list people, name them, merge two, move a face by hand.
+"""`media-pipeline people`: list people, name them, merge two, move a face by hand, see the
+merges the faces suggest.
 
 Edits take effect at once in the catalog; the next `run` (or the nightly one) recognises new
 faces of the people named here and never moves a face placed by hand.
@@ -19,6 +20,7 @@ from media_pipeline.catalog.faces import (
 )
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.faces.suggest import merge_suggestions
 
 
 def _catalog():
@@ -105,3 +107,28 @@ def people_photos(person_id: int, as_json: bool) -> None:
         return
     for path in paths:
         console.print(path, highlight=False)
+
+
+@people.command("suggestions")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def people_suggestions(as_json: bool) -> None:
+    """Pairs of people whose faces are close as wholes, nearest first: confirm one with
+    `people merge KEEP OTHER`."""
+    pairs = merge_suggestions(_catalog())
+    if as_json:
+        print_json(pairs)
+        return
+    print_table(
+        f"Suggested merges ({len(pairs)})",
+        ["keep", "other", "distance"],
+        [
+            [
+                f"{p['keep']} {p['keep_name'] or '(unnamed)'}, {p['keep_faces']} faces",
+                f"{p['other']} {p['other_name'] or '(unnamed)'}, {p['other_faces']} faces",
+                f"{p['distance']:.3f}",
+            ]
+            for p in pairs
+        ],
+    )
+    if pairs:
+        console.print("confirm one with: media-pipeline people merge KEEP OTHER", highlight=False)

@@ -27,11 +27,14 @@ from media_pipeline.catalog.faces import (
     drop_empty_people,
     face_counts,
     face_sources,
+    grouping_fingerprint,
+    kept_people,
     list_people,
     load_faces,
     named_people,
     person_crops,
     place_faces,
+    record_grouping,
     release_faces,
     save_face_scans,
     scanned,
@@ -48,7 +51,7 @@ from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.faces.backends import FaceBackendError
-from media_pipeline.faces.cluster import group_faces, max_distance_for
+from media_pipeline.faces.cluster import fingerprint, group_faces, inherit_ids, max_distance_for
 from media_pipeline.faces.config import resolve_face_settings
 from media_pipeline.faces.detect import (
     DETECTOR,
@@ -57,7 +60,8 @@ from media_pipeline.faces.detect import (
     cached_backend,
     to_original,
 )
-from media_pipeline.faces.recognize import recognise
+from media_pipeline.faces.recognize import calibration_for, recognise
+from media_pipeline.faces.suggest import merge_suggestions
 from media_pipeline.jobs.partitions import library_partitions, partition_library
 from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
@@ -244,8 +248,7 @@ def face_detections(
 
 
 class RecognitionConfig(dg.Config):
-    min_certainty: float = 0.6
-    max_distance: float = -1.0  # < 0: the backend's default (faces/cluster.py)
+    min_certainty: float = 0.6  # calibrated: the chance the face is the person's (recognize.py)
 
 
 @dg.asset(
@@ -253,8 +256,8 @@ class RecognitionConfig(dg.Config):
     group_name=COLLECTION_GROUP,
     kinds={"scikitlearn"},
     automation_condition=dg.AutomationCondition.eager(),
-    description="Train Faces: a classifier trained on the faces of named people assigns the "
-    "faces nobody has placed yet, with a certainty; below the threshold they stay unknown.",
+    description="Train Faces: faces nobody has placed yet go to the named person they are "
+    "close to as a whole, with a calibrated certainty; below the threshold they stay unknown.",
 )
 def person_recognition(
     context: dg.AssetExecutionContext,
@@ -262,7 +265,8 @@ def person_recognition(
     catalog: CatalogResource,
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
-    model, distance = _model_and_distance(paths, config.max_distance)
+    model = face_settings(paths).model
+    calibration = calibration_for(model)
     with retry_transient(context):
         store = catalog.open()
         names = named_people(store)
@@ -274,7 +278,7 @@ def person_recognition(
             table.embeddings[training],
             table.people[training],
             table.embeddings[candidates],
-            distance,
+            calibration,
             config.min_certainty,
         )
         rows = table.ids[candidates]
@@ -299,7 +303,7 @@ def person_recognition(
             "training_faces": int(training.sum()),
             "candidates": int(candidates.sum()),
             "recognised": len(assigned),
-            "max_distance": distance,
+            "certainty_midpoint": calibration[0],
             "min_certainty": config.min_certainty,
             "recognised_per_person": dg.MetadataValue.md(
                 f"| person | faces |\n|---|---|\n{table_md}" if table_md else "(none)"
@@ -311,8 +315,8 @@ def person_recognition(
 class ClusterConfig(dg.Config):
     min_faces: int = 0  # faces a new person needs, fewer stay unknown; 0: MIN_FACES_SETTING
     max_distance: float = -1.0  # < 0: the backend's default (faces/cluster.py)
-    recluster: bool = False  # regroup unnamed people from scratch (named ones and the user's
-    # own placements stay)
+    recluster: bool = False  # regroup unnamed people now (named and merged people, and the
+    # user's own placements, stay); a new grouping fingerprint does it once by itself
 
 
 @dg.asset(
@@ -320,8 +324,9 @@ class ClusterConfig(dg.Config):
     group_name=COLLECTION_GROUP,
     kinds={"scikitlearn"},
     automation_condition=dg.AutomationCondition.eager(),
-    description="Cluster All Faces: faces nobody claimed join the nearest existing person "
-    "when close enough, the rest are grouped into new people (DBSCAN); ids are stable.",
+    description="Cluster All Faces: faces nobody claimed join the existing person they are "
+    "close to as a whole, the rest are grouped into new people (average linkage); ids are "
+    "stable; a changed algorithm regroups unnamed people once; suggested merges.",
 )
 def face_clusters(
     context: dg.AssetExecutionContext,
@@ -331,14 +336,24 @@ def face_clusters(
 ) -> dg.MaterializeResult:
     model, distance = _model_and_distance(paths, config.max_distance)
     min_faces = config.min_faces or env_int(MIN_FACES_SETTING, DEFAULT_MIN_FACES)
+    current = fingerprint(distance, min_faces)
     started = time.monotonic()
     with retry_transient(context):
         store = catalog.open()
-        if config.recluster:
-            released = release_faces(store, [CLUSTER], keep_people=named_people(store))
-            context.log.info(f"recluster: {released} faces taken out of unnamed people")
+        before = grouping_fingerprint(store, model)
+        regroup = config.recluster or before != current
+        previous: dict[int, int] = {}
+        if regroup:
+            previous = release_faces(store, [CLUSTER], keep_people=kept_people(store))
+            why = "asked" if config.recluster else f"grouped by {before or 'an older version'}"
+            context.log.info(
+                f"regrouping unnamed people ({why}, now {current}): {len(previous)} faces "
+                "taken out, their people's ids go to the new groups that hold most of them"
+            )
         table = load_faces(store, model)
-        placed = table.people >= 0
+        # People being regrouped are no one to join: what is left of them (faces the user
+        # placed there) would pull in whatever looks like those faces.
+        placed = (table.people >= 0) & ~np.isin(table.people, list(set(previous.values())))
         free = (table.people < 0) & ~table.by_user
         grouping = group_faces(
             table.embeddings[placed],
@@ -355,21 +370,30 @@ def face_clusters(
                 for face, person in grouping.joined.items()
             ],
         )
-        new_people = create_people(
-            store, [int(free_ids[members[0]]) for members in grouping.clusters]
+        members = [[int(free_ids[face]) for face in cluster] for cluster in grouping.clusters]
+        inherited = inherit_ids(members, previous)
+        fresh = create_people(
+            store,
+            [cluster[0] for cluster, old in zip(members, inherited, strict=True) if old is None],
         )
+        fresh_ids = iter(fresh)
+        people_ids = [old if old is not None else next(fresh_ids) for old in inherited]
         place_faces(
             store,
             [
-                (int(free_ids[face]), person, CLUSTER, None)
-                for person, members in zip(new_people, grouping.clusters, strict=True)
-                for face in members
+                (face, person, CLUSTER, None)
+                for person, cluster in zip(people_ids, members, strict=True)
+                for face in cluster
             ],
         )
-        # A concurrent run that placed the same faces first leaves these people empty.
-        created = len(new_people) - drop_empty_people(store, new_people)
+        # A concurrent run that placed the same faces first leaves these people empty; so
+        # does a regrouping that no longer finds a released person.
+        created = len(fresh) - drop_empty_people(store, fresh)
+        drop_empty_people(store, sorted(set(previous.values())))
+        record_grouping(store, model, current)
         counts = face_counts(store, model)
         people = list_people(store)
+        suggestions = merge_suggestions(store)  # the measured cut, as the CLI lists them
     seconds = time.monotonic() - started
     unknown = int(free.sum()) - len(grouping.joined) - sum(map(len, grouping.clusters))
     context.log.info(
@@ -386,6 +410,9 @@ def face_clusters(
         "unknown_faces": counts["faces"] - counts["in_people"],
         "max_distance": distance,
         "min_faces": min_faces,
+        "fingerprint": current,
+        "regrouped": bool(previous),
+        "suggested_merges": len(suggestions),
         "seconds": round(seconds, 3),
     }
     home = paths.root()
@@ -396,9 +423,29 @@ def face_clusters(
             label = person["name"] or "unnamed"
             title = f"{label} (person {person['id']}, {person['face_count']} faces)"
             sections.append(f"**{title}**\n\n{markdown_image(sheet, title)}")
+    sections.extend(_suggestion_sections(store, suggestions, home))
     if sections:
         metadata["people_faces"] = dg.MetadataValue.md("\n\n".join(sections))
     return dg.MaterializeResult(metadata=metadata)
+
+
+def _suggestion_sections(store: Catalog, suggestions: list[dict], home: Path) -> list[str]:
+    """The people sheet's suggested merges: both people's faces side by side, with the
+    command that confirms the merge."""
+    sections = []
+    for pair in suggestions[:SHEET_PEOPLE]:
+        half = SHEET_FACES // 2
+        crops = _person_crops(store, pair["keep"], home)[:half]
+        crops += _person_crops(store, pair["other"], home)[:half]
+        sheet = contact_sheet(crops, cell=96)
+        title = (
+            f"suggested merge: person {pair['other']} ({pair['other_name'] or 'unnamed'}) into "
+            f"person {pair['keep']} ({pair['keep_name'] or 'unnamed'}), distance "
+            f"{pair['distance']:.3f}: `media-pipeline people merge {pair['keep']} {pair['other']}`"
+        )
+        image = markdown_image(sheet, f"merge {pair['other']} into {pair['keep']}") if sheet else ""
+        sections.append(f"**{title}**\n\n{image}".rstrip())
+    return sections
 
 
 def _person_crops(store: Catalog, person_id: int, home: Path) -> list[Path]:

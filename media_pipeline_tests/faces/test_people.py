@@ -241,3 +241,32 @@ def test_a_new_backend_detects_again_and_keeps_the_names(
     assert {face["person"] for face in after} == {"Obama", "Biden"}
     models = _latest(instance, "face_model")
     assert models["face_backend"].text == "insightface"
+
+
+def test_the_whole_faces_corpus_at_once_keeps_kit_and_rose_apart(
+    mp, instance, tmp_path: Path
+) -> None:
+    """The library a new user would start with: every photo of ../shared/corpus/faces (train,
+    test and the loose ones) in one run, with the default of 3 faces a person."""
+    root = tmp_path / "faces"
+    photos = [path for path in FACES.rglob("*") if path.suffix in {".jpg", ".jpeg", ".png"}]
+    for path in photos:
+        _copy(path, root / path.relative_to(FACES))
+    mp("library", "add", "faces", str(root))
+    mp("run", "--select", "media_catalog,thumbnails,face_detections,face_clusters")
+
+    identities: dict[int, set[str]] = {}
+    for path in photos:
+        copy = root / path.relative_to(FACES)
+        for face in mp.json("info", str(copy))["faces"]:
+            if TRAIN in path.parents:
+                who = path.parent.name
+            else:
+                who = _expected(path, face["box"], _upright_width(copy))
+            if face["person_id"] is not None:
+                identities.setdefault(face["person_id"], set()).add(who)
+    assert all(len(who) == 1 for who in identities.values()), identities  # no mixed person
+    people = {next(iter(who)): person for person, who in identities.items()}
+    assert {"kit_harington", "rose_leslie", "obama", "biden"} <= set(people)
+    assert people["kit_harington"] != people["rose_leslie"]
+    assert _latest(instance, "face_clusters")["people"].value == len(identities)

@@ -6,7 +6,7 @@ copied (the next run fills it). The scanner looks for missing rows of a hash (mo
 the status in the index it reads only those, not every present copy.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
