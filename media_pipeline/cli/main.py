@@ -16,6 +16,7 @@ from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
 from media_pipeline.cli.people import people
 from media_pipeline.cli.run import execute_job, run
+from media_pipeline.distributed.worker import worker
 
 
 def catalog() -> Catalog:
@@ -351,6 +352,7 @@ def duplicates_command(as_json: bool) -> None:
 
 cli.add_command(run)
 cli.add_command(people)
+cli.add_command(worker)
 
 
 def main() -> None:

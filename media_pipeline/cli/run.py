@@ -1,7 +1,10 @@
 """`media-pipeline run`: materialize through Dagster on the configured instance.
 
-The run executes in this process (no daemon needed) but is recorded in the instance's run
+The run is orchestrated by this process (no daemon needed) and recorded in the instance's run
 storage like any other, so it shows in the UI's history; termination from the UI stops it.
+With the embedded default every step runs in this process; with a broker configured
+(MEDIA_PIPELINE_CELERY_BROKER) the steps go to the Celery workers and this process follows
+the run to its end.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.cli.output import console, errors
+from media_pipeline.distributed.executor import celery_broker
+from media_pipeline.distributed.runs import JobExecutionResult, execute_distributed
 from media_pipeline.jobs.progress import ProgressReport
 from media_pipeline.jobs.tags import TRIGGER, library_run_tags
 
@@ -143,9 +148,9 @@ def execute_job(
     library: str | None = None,
     selection: list[dg.AssetKey] | None = None,
     run_config: dict | None = None,
-) -> dg.ExecuteInProcessResult | None:
-    """Execute a job of the code location in this process, recorded on the instance, with a
-    progress bar fed by the run's progress lines; None when interrupted."""
+) -> dg.ExecuteInProcessResult | JobExecutionResult | None:
+    """Execute a job of the code location with the configured executor, recorded on the
+    instance, with a progress bar fed by the run's progress lines; None when interrupted."""
     from media_pipeline.jobs.runs import watch_run
 
     run_id = make_new_run_id()
@@ -172,19 +177,26 @@ def execute_job(
 
         try:
             with watch_run(instance, run_id, on_progress=show):
-                result = job.execute_in_process(
-                    # The run's full log is in the UI; the terminal shows progress and warnings.
-                    run_config={
-                        **(run_config or {}),
-                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                    },
-                    instance=instance,
-                    partition_key=library,
-                    run_id=run_id,
-                    tags=library_run_tags(library, "cli") if library else {TRIGGER: "cli"},
-                    asset_selection=selection,
-                    raise_on_error=False,
-                )
+                # The run's full log is in the UI; the terminal shows progress and warnings.
+                config = {
+                    **(run_config or {}),
+                    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                }
+                tags = library_run_tags(library, "cli") if library else {TRIGGER: "cli"}
+                if celery_broker() is None:
+                    result = job.execute_in_process(
+                        run_config=config,
+                        instance=instance,
+                        partition_key=library,
+                        run_id=run_id,
+                        tags=tags,
+                        asset_selection=selection,
+                        raise_on_error=False,
+                    )
+                else:
+                    result = execute_distributed(
+                        instance, job, run_id, config, tags, library, selection
+                    )
         except KeyboardInterrupt:
             errors.print(f"run {run_id} interrupted; committed work is kept")
             return None
