@@ -17,6 +17,7 @@ import dagster as dg
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import partition_library
+from media_pipeline.jobs.progress import format_progress
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.paths import MediaPaths
 from media_pipeline.stages.runner import (
@@ -63,6 +64,7 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
         context.log.info(
             f"{total} files of {library.name} pending for {stage.name}: {len(batches)} batches"
         )
+        context.log.info(format_progress(stage.progress, 0, total, 0.0))  # the stage's total
         for batch in batches:
             yield dg.DynamicOutput(batch, mapping_key=f"b{batch.index:04d}")
 
