@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from media_pipeline.jobs.instance import get_instance
 from media_pipeline_tests.conftest import REPO
-from media_pipeline_tests.postgres import HOST, PORT, USER
+from media_pipeline_tests.postgres import postgres_environment
 
 pytestmark = pytest.mark.postgres
 
@@ -23,15 +23,9 @@ def test_scan_with_catalog_and_dagster_on_postgres(
     postgres_database: str,
     monkeypatch,
 ) -> None:
-    url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{postgres_database}"
-    monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
-    for name, value in {
-        "DAGSTER_PG_HOST": HOST,
-        "DAGSTER_PG_PORT": str(PORT),
-        "DAGSTER_PG_USER": USER,
-        "DAGSTER_PG_PASSWORD": "",
-        "DAGSTER_PG_DB": postgres_database,
-    }.items():
+    environment = postgres_environment(postgres_database)
+    url = environment["MEDIA_PIPELINE_DATABASE_URL"]
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     (home / "dagster").mkdir(parents=True)
     shutil.copy(REPO / "deploy" / "postgres" / "dagster.yaml", home / "dagster" / "dagster.yaml")
