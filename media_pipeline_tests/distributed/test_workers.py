@@ -26,7 +26,8 @@ PENDING = re.compile(r" on (?P<host>\S+): (?P<pending>\d+) files pending$")
 
 
 def _tiny_library(root: Path, start: int, count: int, distinct: int) -> None:
-    """``count`` tiny JPEGs (``distinct`` contents: the rest are copies) and one corrupt."""
+    """``count`` tiny JPEGs (``distinct`` contents: the rest are copies) and one corrupt file
+    (the scan's to refuse)."""
     root.mkdir(exist_ok=True)
     for n in range(start, start + count):
         content = start + (n - start) % distinct
@@ -150,7 +151,7 @@ def test_two_hosts_share_the_batches_and_a_killed_worker_loses_nothing(
     # What the killed batch committed before it died is in the catalog, not in a summary.
     assert DISTINCT - BATCH < made["rendered"] <= DISTINCT
     [error] = mp.json("errors")
-    assert error["path"] == "broken0.jpg" and error["stage"] == "thumbnails"
+    assert error["path"].endswith("/broken0.jpg") and error["stage"] == "scan"
     assert made["batches"] == -(-(DISTINCT + 1) // BATCH)
     assert set(made["hosts"].split(", ")) == {first.name, second.name}
     assert _rows(catalog, "thumbnails") == _distinct_contents(catalog) - 1 == DISTINCT
@@ -186,7 +187,13 @@ def test_a_distributed_run_terminated_through_graphql_keeps_its_batches(
             )
             run_id = record.dagster_run.run_id
             outcome = api.terminate(run_id)
-            assert outcome["__typename"] == "TerminateRunSuccess", outcome
+            # The webserver marks the run CANCELING; it reports a failure only because the
+            # run's orchestrator (this CLI process) is no run worker of its launcher.
+            assert outcome["__typename"] in ("TerminateRunSuccess", "TerminateRunFailure")
+            assert instance.get_run_by_id(run_id).status in (
+                dg.DagsterRunStatus.CANCELING,
+                dg.DagsterRunStatus.CANCELED,
+            ), outcome
             _, stderr = process.communicate(timeout=600)
         finally:
             if process.poll() is None:
