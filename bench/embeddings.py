@@ -161,7 +161,7 @@ def measure(model, files: list[Path], batch: int, repeat: int, worker_counts: li
     import numpy as np
 
     from media_pipeline.clip.embed import DECODER, embed_files, preprocess
-    from media_pipeline.thumbnails.pool import render_many
+    from media_pipeline.stages.pool import work_many
 
     rate, spread = median_rate(len(files), repeat, lambda: [preprocess(f) for f in files])
     print(f"decode only, this process:      {rate:8.1f} images/s [{spread}]")
@@ -174,7 +174,7 @@ def measure(model, files: list[Path], batch: int, repeat: int, worker_counts: li
 
     for workers in worker_counts:
         if workers > 1:
-            pool = lambda w=workers: check(render_many(jobs, model.preprocessing, w, DECODER))  # noqa: E731
+            pool = lambda w=workers: check(work_many(jobs, model.preprocessing, w, DECODER))  # noqa: E731
             rate, spread = median_rate(len(files), repeat, pool)
             print(
                 f"decode only, {workers} processes:      {rate:8.1f} images/s [{spread}] "

@@ -6,7 +6,7 @@ made from albums/text/*.jpg (re-encoded, each with a different crop), and as sep
 progressive JPEGs, JPEGs stored sideways with EXIF orientation 6, and a 12 MP HEIC. Then, per
 group, the median images/s of ≥3 runs of:
 
-- ours: ``render_many`` with ``--workers`` processes (default: every core) and with one;
+- ours: ``work_many`` with ``--workers`` processes (default: every core) and with one;
   "warm" excludes the pool's start-up (the clock starts when the first real job is taken,
   after a few tiny warm-up jobs went through), "cold" is the whole call;
 - sharp (libvips, Immich's engine; when ``node`` and ``npm`` are here, installed from npm
@@ -46,6 +46,7 @@ sys.path.insert(0, str(REPO))
 BASELINE = 20
 PER_GROUP = 10
 SHARP_VERSION = "0.35"
+RENDER = "media_pipeline.thumbnails.render:render"  # the pool's worker function
 SHARP_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mp-bench-sharp"
 
 
@@ -119,8 +120,8 @@ _WARMUP = IMMICH / "albums" / "nature" / "el_torcal_rocks.jpg"
 
 
 def run_ours(files: list[Path], workers: int) -> tuple[float, float, dict[str, bytes]]:
-    """(warm seconds, cold seconds, previews by path) of one render_many call."""
-    from media_pipeline.thumbnails.pool import render_many
+    """(warm seconds, cold seconds, previews by path) of one work_many call."""
+    from media_pipeline.stages.pool import work_many
     from media_pipeline.thumbnails.render import Rendered, RenderSettings
 
     clock: dict[str, float] = {}
@@ -134,7 +135,7 @@ def run_ours(files: list[Path], workers: int) -> tuple[float, float, dict[str, b
 
     previews: dict[str, bytes] = {}
     started = time.perf_counter()
-    for key, result in render_many(jobs(), RenderSettings(), workers):
+    for key, result in work_many(jobs(), RenderSettings(), workers, RENDER):
         if key < 0:
             continue
         if not isinstance(result, Rendered):
@@ -287,9 +288,9 @@ def score(previews: dict[str, bytes]) -> tuple[list[float], list[float]]:
 
 
 def startup(repeat: int, workers: int) -> None:
-    """Seconds from calling render_many to the last of ``workers`` tiny results, per start
+    """Seconds from calling work_many to the last of ``workers`` tiny results, per start
     method (the pool's START_METHOD is patched for the measurement)."""
-    import media_pipeline.thumbnails.pool as pool
+    import media_pipeline.stages.pool as pool
     from media_pipeline.thumbnails.render import RenderSettings
 
     chosen = pool.START_METHOD
@@ -300,7 +301,7 @@ def startup(repeat: int, workers: int) -> None:
             for _ in range(repeat):
                 started = time.perf_counter()
                 jobs = [(i, str(_WARMUP)) for i in range(workers)]
-                list(pool.render_many(jobs, RenderSettings(), workers))
+                list(pool.work_many(jobs, RenderSettings(), workers, RENDER))
                 times.append(time.perf_counter() - started)
             print(
                 f"start-up, {method:10} {workers} workers: median {statistics.median(times):.3f} s"

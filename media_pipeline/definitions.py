@@ -6,6 +6,7 @@ from media_pipeline.albums.assets import auto_album_titles, auto_albums
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.checks.assets import asset_checks, integrity_checks
 from media_pipeline.clip.assets import clip_embeddings, search_index
+from media_pipeline.distributed.executor import configured_executor
 from media_pipeline.duplicates.assets import duplicates, exact_duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
 from media_pipeline.imports.assets import imported_files
@@ -65,4 +66,5 @@ defs = dg.Definitions(
     sensors=[library_change_sensor, follow_scans, dead_run_sensor],
     schedules=[nightly_library_scan, periodic_library_scan, nightly_backup],
     resources={"catalog": CatalogResource(), "paths": MediaPaths()},
+    executor=configured_executor(),
 )

@@ -44,6 +44,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MEDIA_PIPELINE_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
     monkeypatch.delenv("MEDIA_PIPELINE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("MEDIA_PIPELINE_CELERY_BROKER", raising=False)  # the embedded default
     return home
 
 

@@ -12,6 +12,18 @@ import pytest
 HOST, PORT, USER = "127.0.0.1", 5432, "postgres"
 
 
+def postgres_environment(database: str) -> dict[str, str]:
+    """The catalog and Dagster's storage (deploy/*/dagster.yaml) on ``database``."""
+    return {
+        "MEDIA_PIPELINE_DATABASE_URL": f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{database}",
+        "DAGSTER_PG_HOST": HOST,
+        "DAGSTER_PG_PORT": str(PORT),
+        "DAGSTER_PG_USER": USER,
+        "DAGSTER_PG_PASSWORD": "",
+        "DAGSTER_PG_DB": database,
+    }
+
+
 @pytest.fixture
 def postgres_database() -> Iterator[str]:
     try:

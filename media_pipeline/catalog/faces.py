@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, text, update
 
 from media_pipeline.catalog.schema import (
     face_groupings,
@@ -133,6 +133,11 @@ def save_face_scans(
     Faces another model found in the same content are replaced; a new face that overlaps
     one of them (MATCH_OVERLAP) keeps its person and who placed it there, so names and
     the user's corrections survive a change of backend.
+
+    Two writers of one content (a worker presumed dead and the copy of its batch that was
+    redelivered) take turns: on PostgreSQL each content's advisory lock is held until
+    commit, taken in hash order (no deadlock), so the second writer replaces the first's
+    rows instead of inserting beside them; SQLite has one writer at a time anyway.
     """
     if not scans:
         return
@@ -140,6 +145,14 @@ def save_face_scans(
     hashes = [content_hash for content_hash, _ in scans]
     with catalog.transaction() as writer:
         conn = writer.conn
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtextextended('face_scans:' || h, 0)) "
+                    "FROM unnest(CAST(:hashes AS text[])) AS h ORDER BY h"
+                ),
+                {"hashes": sorted(set(hashes))},
+            )
         old: dict[str, list[Any]] = {}
         for row in conn.execute(
             select(

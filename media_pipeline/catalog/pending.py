@@ -37,7 +37,21 @@ def in_pages(items: Iterable[PendingContent], size: int) -> Iterator[list[Pendin
         yield page
 
 
-def _query(library: Library, stage: str, done: ColumnElement[bool]) -> Select:
+@dataclass(frozen=True)
+class HashRange:
+    """Contents with ``after < content_hash <= upto`` (``upto`` None: no upper bound): what one
+    batch of a stage covers, so a batch re-reads what is still pending in its range."""
+
+    after: str = ""
+    upto: str | None = None
+
+
+EVERYTHING = HashRange()
+
+
+def _query(
+    library: Library, stage: str, done: ColumnElement[bool], within: HashRange = EVERYTHING
+) -> Select:
     """`done` is a condition on media_files' row (e.g. EXISTS a derivative of its content)."""
     failed_unchanged = exists().where(
         processing_errors.c.library_id == media_files.c.library_id,
@@ -47,21 +61,30 @@ def _query(library: Library, stage: str, done: ColumnElement[bool]) -> Select:
         processing_errors.c.size == media_files.c.size,
         processing_errors.c.mtime_ns == media_files.c.mtime_ns,
     )
-    return (
-        select(media_files.c.content_hash, func.min(media_files.c.rel_path).label("rel_path"))
-        .where(
-            media_files.c.library_id == library.id,
-            media_files.c.status == "present",
-            standalone(),  # a Live Photo's video is shown, embedded and searched as its still
-            ~done,
-            ~failed_unchanged,
-        )
-        .group_by(media_files.c.content_hash)
+    query = select(
+        media_files.c.content_hash, func.min(media_files.c.rel_path).label("rel_path")
+    ).where(
+        media_files.c.library_id == library.id,
+        media_files.c.status == "present",
+        standalone(),  # a Live Photo's video is shown, embedded and searched as its still
+        ~done,
+        ~failed_unchanged,
     )
+    if within.after:
+        query = query.where(media_files.c.content_hash > within.after)
+    if within.upto is not None:
+        query = query.where(media_files.c.content_hash <= within.upto)
+    return query.group_by(media_files.c.content_hash)
 
 
-def count_pending(catalog: Catalog, library: Library, stage: str, done: ColumnElement[bool]) -> int:
-    query = select(func.count()).select_from(_query(library, stage, done).subquery())
+def count_pending(
+    catalog: Catalog,
+    library: Library,
+    stage: str,
+    done: ColumnElement[bool],
+    within: HashRange = EVERYTHING,
+) -> int:
+    query = select(func.count()).select_from(_query(library, stage, done, within).subquery())
     with catalog.engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
@@ -72,13 +95,14 @@ def iter_pending(
     stage: str,
     done: ColumnElement[bool],
     page: int = 500,
+    within: HashRange = EVERYTHING,
 ) -> Iterator[PendingContent]:
     """In hash order, one short query per page: no transaction stays open while the stage
     works, and memory stays flat."""
-    after = ""
+    after = within.after
     while True:
         query = (
-            _query(library, stage, done)
+            _query(library, stage, done, within)
             .where(media_files.c.content_hash > after)
             .order_by(media_files.c.content_hash)
             .limit(page)

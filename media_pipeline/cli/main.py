@@ -19,6 +19,7 @@ from media_pipeline.cli.operator import cancel, check, concurrency, pause, resum
 from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
 from media_pipeline.cli.people import people
 from media_pipeline.cli.settings import settings_command
+from media_pipeline.distributed.worker import worker
 
 
 def catalog() -> Catalog:
@@ -531,6 +532,7 @@ cli.add_command(settings_command)
 for command in (pause, resume, cancel, concurrency, check):
     cli.add_command(command)
 cli.add_command(import_group)
+cli.add_command(worker)
 
 
 def main() -> None:

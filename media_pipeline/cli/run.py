@@ -1,9 +1,12 @@
 """`media-pipeline run`: materialize through Dagster on the configured instance.
 
-The run executes in this process (no daemon needed) but is recorded in the instance's run
+The run is orchestrated by this process (no daemon needed) and recorded in the instance's run
 storage like any other, so it shows in the UI's history; termination from the UI stops it.
 The terminal gets progress, each asset's counts, and one line per failed asset (what failed
 and how to fix it); the tracebacks are in the run's log and behind `--verbose`.
+With the embedded default every step runs in this process; with a broker configured
+(MEDIA_PIPELINE_CELERY_BROKER) the steps go to the Celery workers and this process follows
+the run to its end.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from media_pipeline import settings
 from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.output import console, errors
+from media_pipeline.distributed.executor import celery_broker
+from media_pipeline.distributed.runs import JobExecutionResult, execute_distributed
 from media_pipeline.jobs.failures import run_outcome
 from media_pipeline.jobs.progress import ProgressReport
 from media_pipeline.jobs.reaper import process_tags
@@ -243,8 +248,9 @@ def execute_job(
     run_config: dict | None = None,
     verbose: bool = False,
     priority: int | None = None,
-) -> dg.ExecuteInProcessResult | None:
-    """Execute a job of the code location in this process, recorded on the instance, with a
+) -> dg.ExecuteInProcessResult | JobExecutionResult | None:
+    """Execute a job of the code location with the configured executor (in this process, or
+    on the Celery workers when a broker is configured), recorded on the instance, with a
     progress bar fed by the run's progress lines; None when interrupted. Dead runs are failed
     first (jobs/reaper.py), so none blocks this one or shows as running."""
     from media_pipeline.jobs.reaper import reap_dead_runs
@@ -276,22 +282,29 @@ def execute_job(
 
         try:
             with watch_run(instance, run_id, on_progress=show):
-                result = job.execute_in_process(
-                    # The run's full log is in the UI; the terminal shows progress and one
-                    # line per failure (printed by the caller), the whole log with --verbose.
-                    run_config={
-                        **(run_config or {}),
-                        "loggers": {
-                            "console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}
-                        },
+                # The run's full log is in the UI; the terminal shows progress and one
+                # line per failure (printed by the caller), the whole log with --verbose.
+                config = {
+                    **(run_config or {}),
+                    "loggers": {
+                        "console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}
                     },
-                    instance=instance,
-                    partition_key=library,
-                    run_id=run_id,
-                    tags={**cli_run_tags(library, priority), **process_tags()},
-                    asset_selection=selection,
-                    raise_on_error=False,
-                )
+                }
+                tags = {**cli_run_tags(library, priority), **process_tags()}
+                if celery_broker() is None:
+                    result = job.execute_in_process(
+                        run_config=config,
+                        instance=instance,
+                        partition_key=library,
+                        run_id=run_id,
+                        tags=tags,
+                        asset_selection=selection,
+                        raise_on_error=False,
+                    )
+                else:
+                    result = execute_distributed(
+                        instance, job, run_id, config, tags, library, selection
+                    )
         except KeyboardInterrupt:
             errors.print(f"run {run_id} interrupted; committed work is kept")
             return None

@@ -8,7 +8,7 @@ preview decodes at 1/4 scale, 360 px, for a fraction of the cost) and does CLIP'
 cropped region. Cost and result: bench/embeddings.py.
 
 ``embed_files`` decodes in worker processes through the thumbnail renderer's pool
-(``thumbnails.pool.render_many``: crash isolation, bounded in-flight jobs) while the main
+(``stages.pool.work_many``: crash isolation, bounded in-flight jobs) while the main
 process runs the model. The pool hands out only two jobs per worker and its results must be
 read to keep workers busy, so a feeder thread reads it into a bounded queue while the main
 thread runs a batch: the pool's waiting and torch's kernels both release the GIL.
@@ -35,7 +35,7 @@ __all__ = ["DECODER", "Preprocessing", "embed_files", "prepare", "preprocess"]
 
 K = TypeVar("K")
 
-# The pool's "module:function" for a worker (see thumbnails.pool.resolve_renderer).
+# The pool's "module:function" for a worker (see stages.pool.resolve_function).
 DECODER = "media_pipeline.clip.embed:decode_job"
 BICUBIC = Image.Resampling.BICUBIC
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -115,7 +115,7 @@ def embed_files(
     used by the caller meanwhile). Closing the generator early stops the decoding once the
     file being decoded is done.
     """
-    from media_pipeline.thumbnails.pool import render_many
+    from media_pipeline.stages.pool import work_many
 
     settings = model.preprocessing
     if workers is None:
@@ -134,7 +134,7 @@ def embed_files(
         return False
 
     def feed() -> None:
-        results = render_many(jobs, settings, workers, renderer=DECODER)  # type: ignore[arg-type]
+        results = work_many(jobs, settings, workers, DECODER)  # type: ignore[arg-type]
         try:
             for item in results:
                 if not put(item):

@@ -11,12 +11,13 @@ Dagster reads the annotations of asset parameters: no `from __future__ import an
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
+from sqlalchemy import ColumnElement
 
 from media_pipeline.catalog.faces import (
     CLUSTER,
@@ -39,14 +40,8 @@ from media_pipeline.catalog.faces import (
     save_face_scans,
     scanned,
 )
-from media_pipeline.catalog.pending import (
-    PendingContent,
-    count_pending,
-    in_pages,
-    iter_pending,
-)
+from media_pipeline.catalog.pending import PendingContent, in_pages
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.stage_batch import StageBatch
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
@@ -62,16 +57,17 @@ from media_pipeline.faces.detect import (
 )
 from media_pipeline.faces.recognize import calibration_for, recognise
 from media_pipeline.faces.suggest import merge_suggestions
-from media_pipeline.jobs.partitions import library_partitions, partition_library
-from media_pipeline.jobs.progress import format_progress
+from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.models.assets import face_model
 from media_pipeline.models.errors import ModelError
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
 from media_pipeline.settings import available_cores, env_int
+from media_pipeline.stages.graph import run_stage, stage_config
+from media_pipeline.stages.pool import work_many
+from media_pipeline.stages.runner import BatchConfig, Made, Stage, StageWork
 from media_pipeline.thumbnails.assets import thumbnails
-from media_pipeline.thumbnails.pool import render_many
 from media_pipeline.thumbnails.storage import write_atomically
 
 FACES_FOLDER = "faces"
@@ -83,7 +79,7 @@ MIN_FACES_SETTING = "MEDIA_PIPELINE_FACE_MIN_FACES"
 DEFAULT_MIN_FACES = 3
 
 
-class FaceConfig(dg.Config):
+class FaceConfig(BatchConfig):
     """Detection settings. The backend and its model are not here but in the environment
     (MEDIA_PIPELINE_FACE_BACKEND, MEDIA_PIPELINE_FACE_MODEL): recognition and clustering must
     read the same model's faces as detection wrote."""
@@ -94,7 +90,6 @@ class FaceConfig(dg.Config):
     det_size: int = 640  # insightface
     device: str = "auto"
     workers: int = 0  # detection processes; 0: one per core (dlib), one (insightface)
-    batch_size: int = 50
 
     def base(self) -> FaceSettings:
         return FaceSettings(
@@ -165,86 +160,72 @@ def _found_faces(
     return found
 
 
-@dg.asset(
+class _Detecting(StageWork):
+    def __init__(self, store: Catalog, home: Path, settings: FaceSettings, workers: int) -> None:
+        self.store, self.home, self.settings, self.workers = store, home, settings, workers
+        self.info = {"backend": settings.backend, "model": settings.model, "workers": workers}
+
+    def results(self, items: Iterator[PendingContent]) -> Iterator[tuple[PendingContent, object]]:
+        jobs = _with_sources(self.store, self.home, items)
+        model = self.settings.model
+        with closing(work_many(jobs, self.settings, self.workers, DETECTOR)) as results:
+            for (pending, upright), result in results:
+                if not isinstance(result, FaceScan):
+                    yield pending, result
+                    continue
+                found = _found_faces(self.home, pending.content_hash, model, result, upright)
+                crops = [face.crop_path for face in found[:2] if face.crop_path]
+                made = Made((pending.content_hash, found), {"faces_found": len(found)}, crops)
+                yield pending, made
+
+    def save(self, rows: Sequence[tuple[str, Sequence[FoundFace]]]) -> None:
+        save_face_scans(self.store, self.settings.model, rows)
+
+
+class FaceDetections(Stage[FaceConfig]):
+    name = "face_detections"
+    ledger = STAGE
+    progress = "faces"
+    config = FaceConfig
+    done_key = "files_scanned"
+    rate_key = "files_per_second"
+    batch_files = 1000  # ~2 minutes on 2 CPU cores with dlib
+    queue = "gpu"
+    pool = "ml"
+    sheet = ("new_faces", 24)
+    counters = ("faces_found",)
+
+    def done(self, config: FaceConfig, paths: MediaPaths) -> ColumnElement[bool]:
+        return scanned(face_settings(paths, config).model) | ~has_preview()
+
+    def open(self, context, config, paths, store) -> StageWork:
+        settings = face_settings(paths, config)
+        try:
+            cached_backend(settings)  # one clear error, not one per file
+        except FaceBackendError as exc:
+            raise dg.Failure(str(exc)) from exc
+        workers = config.workers or (available_cores() if settings.backend == "dlib" else 1)
+        return _Detecting(store, paths.root(), settings, workers)
+
+
+FACE_DETECTIONS = FaceDetections()
+
+
+@dg.graph_asset(
     partitions_def=library_partitions,
     group_name=LIBRARY_GROUP,
-    deps=[thumbnails, face_model],
+    ins={
+        "thumbnails": dg.AssetIn(thumbnails.key, dagster_type=dg.Nothing),
+        "face_model": dg.AssetIn(face_model.key, dagster_type=dg.Nothing),
+    },
+    config=stage_config(FACE_DETECTIONS),
     kinds={"python", "onnx"},
-    pool="ml",
     automation_condition=dg.AutomationCondition.eager(),
     description="Scan Faces: faces (box, landmarks, score, embedding, crop) found in the "
     "previews by the configured backend (insightface or dlib), per content and model.",
 )
-def face_detections(
-    context: dg.AssetExecutionContext,
-    config: FaceConfig,
-    catalog: CatalogResource,
-    paths: MediaPaths,
-) -> dg.MaterializeResult:
-    settings = face_settings(paths, config)
-    model = settings.model
-    workers = config.workers or (available_cores() if settings.backend == "dlib" else 1)
-    home = paths.root()
-    scanned_files = failed = found_faces = 0
-    sample: list[Path] = []
-    started = last_report = time.monotonic()
-    with retry_transient(context):
-        store = catalog.open()
-        library = partition_library(context, store)
-        done = scanned(model) | ~has_preview()
-        total = count_pending(store, library, STAGE, done)
-        context.log.info(f"{total} contents to scan for faces with {model}, {workers} workers")
-        if total:
-            try:
-                cached_backend(settings)  # one clear error, not one per file
-            except FaceBackendError as exc:
-                raise dg.Failure(str(exc)) from exc
-        batch = StageBatch(
-            store, library, STAGE, lambda made: save_face_scans(store, model, made),
-            config.batch_size,
-        )  # fmt: skip
-        jobs = _with_sources(store, home, iter_pending(store, library, STAGE, done))
-        try:
-            with closing(render_many(jobs, settings, workers, renderer=DETECTOR)) as results:
-                for (pending, upright), result in results:
-                    if isinstance(result, FaceScan):
-                        found = _found_faces(home, pending.content_hash, model, result, upright)
-                        batch.done(pending, (pending.content_hash, found))
-                        scanned_files += 1
-                        found_faces += len(found)
-                        sample.extend(home / face.crop_path for face in found[:2] if face.crop_path)
-                    else:
-                        batch.failed(pending, str(result))
-                        failed += 1
-                    now = time.monotonic()
-                    if now - last_report >= 2.0:
-                        progress = format_progress(
-                            "faces", scanned_files + failed, total, now - started
-                        )
-                        context.log.info(progress)
-                        last_report = now
-        finally:
-            batch.flush()
-    seconds = time.monotonic() - started
-    context.log.info(
-        f"faces of {library.name}: {scanned_files} files scanned, {found_faces} faces, "
-        f"{failed} failed"
-    )
-    metadata: dict[str, dg.RawMetadataValue] = {
-        "library": library.name,
-        "backend": settings.backend,
-        "model": model,
-        "files_scanned": scanned_files,
-        "faces_found": found_faces,
-        "failed": failed,
-        "seconds": round(seconds, 3),
-        "files_per_second": round(scanned_files / seconds, 2) if seconds > 0 else 0.0,
-        "workers": workers,
-    }
-    sheet = contact_sheet(sample[:24])
-    if sheet is not None:
-        metadata["new_faces"] = dg.MetadataValue.md(markdown_image(sheet, "faces found"))
-    return dg.MaterializeResult(metadata=metadata)
+def face_detections(thumbnails, face_model):
+    return run_stage(FACE_DETECTIONS, thumbnails, face_model)
 
 
 class RecognitionConfig(dg.Config):

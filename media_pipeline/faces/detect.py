@@ -46,7 +46,7 @@ __all__ = [
     "to_original",
 ]
 
-# The pool's "module:function" for a worker (see thumbnails.pool.resolve_renderer).
+# The pool's "module:function" for a worker (see stages.pool.resolve_function).
 DETECTOR = "media_pipeline.faces.detect:detect_job"
 DEFAULT_MIN_SCORE = {"dlib": 0.0, "insightface": 0.7}
 CROP_MARGIN = 0.3  # each side, as a fraction of the box: a little hair and chin

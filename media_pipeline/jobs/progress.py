@@ -7,6 +7,7 @@ the UI, and is the single source `media-pipeline run` and `status` parse.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -58,3 +59,23 @@ def parse_progress(message: str) -> ProgressReport | None:
     return ProgressReport(
         match["task"], int(match["done"]), int(match["total"]), float(match["rate"]), eta_seconds
     )
+
+
+PLAN_SUFFIX = "_plan"  # the step that splits a stage into batches logs the stage's total
+
+
+def combine_progress(newest: Mapping[str, ProgressReport]) -> ProgressReport | None:
+    """One report for a stage from the newest line of each of its steps (step key → report):
+    files done add up over the batches, the total is the plan's (batches not started yet
+    have no line), the rate is that of the batches still working, so the ETA is the run's."""
+    if not newest:
+        return None
+    batches = [r for step, r in newest.items() if not step.endswith(PLAN_SUFFIX)]
+    planned = sum(r.total for step, r in newest.items() if step.endswith(PLAN_SUFFIX))
+    done = sum(r.done for r in batches)
+    total = max(planned, sum(r.total for r in batches))
+    working = [r.rate for r in batches if r.done < r.total]
+    rate = sum(working) if working else max((r.rate for r in batches), default=0.0)
+    eta = (total - done) / rate if rate > 0 else None
+    task = next(iter(newest.values())).task
+    return ProgressReport(task, done, total, round(rate, 1), round(eta) if eta is not None else eta)

@@ -20,26 +20,37 @@ from dagster._core.storage.tags import PRIORITY_TAG
 
 from media_pipeline.jobs import tags
 from media_pipeline.jobs.failures import one_line, step_failure_message
-from media_pipeline.jobs.progress import ProgressReport, parse_progress
+from media_pipeline.jobs.progress import ProgressReport, combine_progress, parse_progress
 from media_pipeline.jobs.reaper import ACTIVE, HEARTBEAT_SECONDS, beat
 from media_pipeline.operations.run_tags import trigger_of
 
 QUEUED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
 
 
-def latest_progress(instance: dg.DagsterInstance, run_id: str) -> ProgressReport | None:
-    """The newest progress line in a run's log (read newest first, so cheap on long runs)."""
-    cursor = None
-    for _ in range(20):
-        connection = instance.get_records_for_run(run_id, cursor=cursor, limit=200, ascending=False)
+def run_progress(
+    instance: dg.DagsterInstance, run_id: str, max_records: int = 20_000
+) -> ProgressReport | None:
+    """The progress of a run's current stage: the newest progress line of each of its batch
+    steps added up (combine_progress), read newest first."""
+    newest: dict[str, ProgressReport] = {}
+    task: str | None = None
+    cursor, read = None, 0
+    while read < max_records:
+        connection = instance.get_records_for_run(
+            run_id, cursor=cursor, limit=1000, ascending=False
+        )
         for record in connection.records:
             report = parse_progress(record.event_log_entry.user_message)
-            if report is not None:
-                return report
+            if report is None:
+                continue
+            task = task or report.task
+            if report.task == task:
+                newest.setdefault(record.event_log_entry.step_key or "", report)
+        read += len(connection.records)
         if not connection.has_more:
-            return None
+            break
         cursor = connection.cursor
-    return None
+    return combine_progress(newest)
 
 
 @contextmanager
@@ -55,6 +66,7 @@ def watch_run(
     committed."""
     stop = threading.Event()
     cursor: str | None = None
+    newest: dict[str, ProgressReport] = {}  # of the current stage, by step
 
     def read_progress() -> None:
         nonlocal cursor
@@ -62,8 +74,14 @@ def watch_run(
         cursor = connection.cursor
         for record in connection.records:
             report = parse_progress(record.event_log_entry.user_message)
-            if report is not None and on_progress is not None:
-                on_progress(report)
+            if report is None or on_progress is None:
+                continue
+            if any(seen.task != report.task for seen in newest.values()):
+                newest.clear()  # the next stage began
+            newest[record.event_log_entry.step_key or ""] = report
+            combined = combine_progress(newest)
+            if combined is not None:
+                on_progress(combined)
 
     def poll() -> None:
         interrupted = forced = False
@@ -149,7 +167,7 @@ def describe_run(instance: dg.DagsterInstance, record: Any, with_progress: bool 
         "duration_seconds": round((ended or time.time()) - started, 1) if started else None,
     }
     if with_progress:
-        report = latest_progress(instance, run.run_id)
+        report = run_progress(instance, run.run_id)
         described["progress"] = report.as_dict() if report else None
     if run.status == DagsterRunStatus.FAILURE:
         described["error"] = _failure_message(instance, run.run_id)

@@ -51,6 +51,7 @@ from media_pipeline.metadata.image import (
     pixel_limit_error,
 )
 from media_pipeline.metadata.jxl import jxl_size
+from media_pipeline.stages.pool import ItemError
 
 __all__ = ["RENDERER_VERSION", "RenderError", "RenderSettings", "Rendered", "render"]
 
@@ -96,7 +97,7 @@ class RenderSettings:
         )
 
 
-class RenderError(Exception):
+class RenderError(ItemError):
     """A file whose content cannot be rendered; ``str(e)`` is a clear message for the user
     (the errors ledger). Failures to read the file stay ``OSError``."""
 

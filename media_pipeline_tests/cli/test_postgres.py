@@ -13,7 +13,7 @@ from media_pipeline.jobs.instance import get_instance
 from media_pipeline_tests.cli.test_cancel_and_concurrency import _big_library
 from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.conftest import REPO
-from media_pipeline_tests.postgres import HOST, PORT, USER
+from media_pipeline_tests.postgres import postgres_environment
 
 pytestmark = pytest.mark.postgres
 
@@ -21,15 +21,9 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def url(home: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The catalog and Dagster's storage on one PostgreSQL database, as deploy/postgres says."""
-    url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{postgres_database}"
-    monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
-    for name, value in {
-        "DAGSTER_PG_HOST": HOST,
-        "DAGSTER_PG_PORT": str(PORT),
-        "DAGSTER_PG_USER": USER,
-        "DAGSTER_PG_PASSWORD": "",
-        "DAGSTER_PG_DB": postgres_database,
-    }.items():
+    environment = postgres_environment(postgres_database)
+    url = environment["MEDIA_PIPELINE_DATABASE_URL"]
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     (home / "dagster").mkdir(parents=True)
     shutil.copy(REPO / "deploy" / "postgres" / "dagster.yaml", home / "dagster" / "dagster.yaml")

@@ -18,7 +18,7 @@ from media_pipeline.faces.detect import (
     crop_face,
     to_original,
 )
-from media_pipeline.thumbnails.pool import render_many
+from media_pipeline.stages.pool import work_many
 from media_pipeline.thumbnails.render import RenderError
 from media_pipeline_tests.corpus import FACES
 from media_pipeline_tests.faces.standins import preview
@@ -78,7 +78,7 @@ def test_detection_runs_in_worker_processes_and_survives_bad_previews(tmp_path: 
     truncated.write_bytes(good.read_bytes()[:2000])
     missing = tmp_path / "gone.jpg"
     jobs = [("good", str(good)), ("truncated", str(truncated)), ("missing", str(missing))]
-    results = dict(render_many(jobs, FaceSettings(), workers=2, renderer=DETECTOR))
+    results = dict(work_many(jobs, FaceSettings(), 2, DETECTOR))
     scan = results["good"]
     assert isinstance(scan, FaceScan) and len(scan.faces) == 2 and len(scan.crops) == 2
     assert (scan.width, scan.height) == Image.open(good).size

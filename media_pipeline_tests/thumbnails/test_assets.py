@@ -44,6 +44,12 @@ def test_previews_and_thumbnails_for_a_real_library(mp: MediaPipeline, instance,
     [error] = mp.json("errors")
     assert error["path"].endswith("8bit-sRGB.avif") and error["stage"] == "thumbnails"
     assert error["error"] == "file vanished during processing"
+    # The UI shows what `errors` shows: the failed files of the materialization.
+    assert (
+        "| `formats/avif/8bit-sRGB.avif` | file vanished during processing |"
+        in (made["failed_files"])
+    )
+    assert made["batches"] == 1 and made["hosts"]
 
     heic_info = mp.json("info", str(root / "formats" / "heic" / "IMG_2682.heic"))
     with Image.open(heic_info["preview_path"]) as preview:

@@ -1,10 +1,15 @@
-"""Rendering many files in worker processes, surviving decoder crashes.
+"""Running one function over many items in worker processes, surviving crashes.
+
+The stages (thumbnails, CLIP decoding, face detection, and whatever comes next) hand their
+per-file work to ``work_many``: the function runs in worker processes, named as
+"package.module:function" so a spawned worker can import it, and called as
+``function(path, settings)``.
 
 Each worker is a process of its own with a pipe to the caller, and the caller knows which
-jobs each worker holds (at most two: one rendering, one waiting, so no worker idles while
+jobs each worker holds (at most two: one working, one waiting, so no worker idles while
 the caller reads a result). A worker that dies (a segfault in a decoder, the OOM killer)
-takes exactly one job with it: the first one it held, which becomes a
-``RenderError("renderer crashed ...")``; its waiting job goes to another worker and a fresh
+takes exactly one job with it: the first one it held, which becomes an
+``ItemError("worker crashed ...")``; its waiting job goes to another worker and a fresh
 worker takes its place. ``concurrent.futures.ProcessPoolExecutor`` cannot do this: one
 dead worker breaks the whole pool and fails every pending future, without saying which
 job killed it.
@@ -16,7 +21,7 @@ lock that some thread holds at that instant, deadlocking the child ("fork" is ou
 user of multiprocessing in the process (``set_forkserver_preload``, Dagster's own
 multiprocess executor), and it buys little: measured on the 2-core development machine
 (``bench/thumbnails.py --startup``, 2 workers until both rendered a small JPEG), spawn
-0.28 s, forkserver 0.23 s, fork 0.06 s, once per run (and per crashed worker), next to
+0.28 s, forkserver 0.23 s, fork 0.06 s, once per batch (and per crashed worker), next to
 about 0.1 s of work per photo per core. Workers ignore SIGINT (Ctrl-C is the caller's to
 handle) and exit when the caller's end of their pipe closes.
 
@@ -39,14 +44,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
-from media_pipeline.thumbnails.render import Rendered, RenderError, RenderSettings
-
-__all__ = ["DEFAULT_RENDERER", "START_METHOD", "render_many"]
+__all__ = ["START_METHOD", "ItemError", "resolve_function", "work_many"]
 
 K = TypeVar("K")
-Result = Rendered | RenderError | OSError
-
-DEFAULT_RENDERER = "media_pipeline.thumbnails.render:render"
+Result = Any  # what the function returns, an ItemError or an OSError
 START_METHOD = "spawn"
 JOBS_PER_WORKER = 2  # in flight: one rendering, one queued in its pipe
 JOB_TIMEOUT = 300.0  # seconds one file may take before its worker is killed (a hung decoder)
@@ -54,59 +55,63 @@ _MAX_START_FAILURES = 3  # workers in a row dying before they are ready: give up
 _STOP_TIMEOUT = 5.0  # seconds a worker may take to exit after the last job
 
 
-def resolve_renderer(spec: str) -> Callable[[str, RenderSettings], Rendered]:
+class ItemError(Exception):
+    """An item the function cannot process; ``str(e)`` is a clear message for the user (the
+    errors ledger). Stages raise subclasses (RenderError); failures to read stay OSError."""
+
+
+def resolve_function(spec: str) -> Callable[[str, Any], Any]:
     """The callable named by "package.module:function"."""
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
-        raise ValueError(f"renderer must be 'module:function', not {spec!r}")
+        raise ValueError(f"worker function must be 'module:function', not {spec!r}")
     function = getattr(importlib.import_module(module_name), attribute)
     if not callable(function):
-        raise TypeError(f"renderer {spec!r} is not callable")
+        raise TypeError(f"worker function {spec!r} is not callable")
     return function
 
 
-def _render_one(
-    renderer: Callable[[str, RenderSettings], Rendered], path: str, settings: RenderSettings
-) -> Result:
-    """A renderer's result or its error; a bug (any other exception) becomes a RenderError,
+def _work_one(function: Callable[[str, Any], Any], path: str, settings: Any) -> Result:
+    """The function's result or its error; a bug (any other exception) becomes an ItemError,
     so one odd file never stops the run."""
     try:
-        return renderer(path, settings)
-    except (RenderError, OSError) as exc:
+        return function(path, settings)
+    except (ItemError, OSError) as exc:
         return exc
     except MemoryError:
-        return RenderError("renderer ran out of memory")
+        return ItemError("worker ran out of memory")
     except Exception as exc:
-        return RenderError(f"renderer failed: {type(exc).__name__}: {exc}")
+        return ItemError(f"worker failed: {type(exc).__name__}: {exc}")
 
 
-def render_many(
+def work_many(
     jobs: Iterable[tuple[K, str]],
-    settings: RenderSettings,
+    settings: Any,
     workers: int,
-    renderer: str = DEFAULT_RENDERER,
+    function: str,
 ) -> Iterator[tuple[K, Result]]:
-    """Render ``(key, path)`` jobs, yielding ``(key, result)`` as results come (any order).
+    """Run ``function`` ("module:function") on ``(key, path)`` jobs, yielding
+    ``(key, result)`` as results come (any order).
 
-    ``workers`` <= 1 renders in this process, without a pool. Otherwise ``workers``
-    processes render, with at most ``JOBS_PER_WORKER * workers`` jobs taken from ``jobs``
+    ``workers`` <= 1 works in this process, without a pool. Otherwise ``workers``
+    processes work, with at most ``JOBS_PER_WORKER * workers`` jobs taken from ``jobs``
     at any time, so memory stays flat however long it is. A worker that dies makes its
-    job a RenderError("renderer crashed ...") and is replaced; the rest goes on. Closing
+    job an ItemError("worker crashed ...") and is replaced; the rest goes on. Closing
     the generator early (a cancelled run) stops the workers without waiting for their
     jobs. A job that takes longer than ``JOB_TIMEOUT`` (a hung decoder) has its worker
-    killed and becomes a RenderError("renderer timed out ..."). ``renderer`` names the
-    render function ("module:function"; tests point it at functions that crash).
+    killed and becomes an ItemError("worker timed out ..."). Tests point ``function`` at
+    functions that crash.
     """
     if workers <= 1:
-        function = resolve_renderer(renderer)
+        call = resolve_function(function)
         for key, path in jobs:
-            yield key, _render_one(function, path, settings)
+            yield key, _work_one(call, path, settings)
         return
     pending = iter(jobs)
     first = next(pending, None)
     if first is None:  # nothing to do: no process start-up for an up-to-date library
         return
-    pool = _Pool(workers, settings, renderer)
+    pool = _Pool(workers, settings, function)
     try:
         yield from pool.run(itertools.chain([first], pending))
     finally:
@@ -116,11 +121,11 @@ def render_many(
 # --- the worker process ------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, renderer: str, settings: RenderSettings) -> None:
-    """Runs in the worker: render each (job id, path) received, until None or EOF."""
+def _worker_main(conn: Connection, function: str, settings: Any) -> None:
+    """Runs in the worker: work on each (job id, path) received, until None or EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     try:
-        function = resolve_renderer(renderer)
+        call = resolve_function(function)
     except BaseException:
         conn.send(("fatal", traceback.format_exc()))
         return
@@ -133,7 +138,7 @@ def _worker_main(conn: Connection, renderer: str, settings: RenderSettings) -> N
         if message is None:
             return
         job_id, path = message
-        result = _render_one(function, path, settings)
+        result = _work_one(call, path, settings)
         try:
             conn.send(("done", (job_id, result)))
         except (BrokenPipeError, OSError):
@@ -164,10 +169,10 @@ class _WorkerDied(Exception):
 
 
 class _Pool:
-    def __init__(self, size: int, settings: RenderSettings, renderer: str) -> None:
+    def __init__(self, size: int, settings: Any, function: str) -> None:
         self.size = size
         self.settings = settings
-        self.renderer = renderer
+        self.function = function
         self.context = multiprocessing.get_context(START_METHOD)
         self.workers: list[_Worker] = []
         self.retry: deque[_Job] = deque()  # jobs of dead workers that never started
@@ -178,8 +183,8 @@ class _Pool:
         parent, child = self.context.Pipe(duplex=True)
         process = self.context.Process(
             target=_worker_main,
-            args=(child, self.renderer, self.settings),
-            name="thumbnail-renderer",
+            args=(child, self.function, self.settings),
+            name="stage-worker",
             daemon=True,
         )
         process.start()
@@ -256,7 +261,7 @@ class _Pool:
                 worker.started = time.monotonic()  # start-up is not the job's time
                 self.start_failures = 0
             elif kind == "fatal":
-                raise RuntimeError(f"thumbnail renderer {self.renderer!r} cannot start:\n{payload}")
+                raise RuntimeError(f"worker function {self.function!r} cannot start:\n{payload}")
             else:
                 job_id, result = payload
                 job = worker.jobs.popleft()
@@ -281,20 +286,20 @@ class _Pool:
             self.start_failures += 1
             if self.start_failures >= _MAX_START_FAILURES:
                 raise RuntimeError(
-                    f"thumbnail workers die at start-up (exit code {worker.process.exitcode})"
+                    f"stage workers die at start-up (exit code {worker.process.exitcode})"
                 )
             self.retry.extendleft(reversed(jobs))
         elif timed_out is not None:
             if jobs and jobs[0].id == timed_out:  # (else it finished just in time)
                 yield (
                     jobs.pop(0).key,
-                    RenderError(f"renderer timed out on this file (after {JOB_TIMEOUT:g} s)"),
+                    ItemError(f"worker timed out on this file (after {JOB_TIMEOUT:g} s)"),
                 )
             self.retry.extendleft(reversed(jobs))
         elif jobs:
             crashed, rest = jobs[0], jobs[1:]
             self.retry.extendleft(reversed(rest))
-            yield crashed.key, RenderError(_crash_message(worker.process.exitcode))
+            yield crashed.key, ItemError(_crash_message(worker.process.exitcode))
         self._start_worker()
 
     def close(self) -> None:
@@ -322,5 +327,5 @@ def _crash_message(exitcode: int | None) -> str:
         except ValueError:
             name = f"signal {-exitcode}"
         hint = " (out of memory?)" if name == "SIGKILL" else ""
-        return f"renderer crashed on this file: killed by {name}{hint}"
-    return f"renderer crashed on this file: exited with code {exitcode}"
+        return f"worker crashed on this file: killed by {name}{hint}"
+    return f"worker crashed on this file: exited with code {exitcode}"

@@ -1,7 +1,7 @@
-"""`render_many`: worker processes, crash isolation, bounded memory, cancellation.
+"""`work_many`: worker processes, crash isolation, bounded memory, cancellation.
 
-The functions ``crash_on_request`` and ``slow_render`` are renderers for the pool's
-``renderer`` parameter: the spawned workers import them from this module by name, so the
+The functions ``crash_on_request`` and ``slow_render`` are functions for the pool's
+``function`` parameter: the spawned workers import them from this module by name, so the
 production render function has no test hook in it.
 """
 
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.thumbnails import pool
-from media_pipeline.thumbnails.pool import render_many
-from media_pipeline.thumbnails.render import Rendered, RenderError, RenderSettings, render
+from media_pipeline.stages import pool
+from media_pipeline.stages.pool import ItemError, work_many
+from media_pipeline.thumbnails.render import Rendered, RenderSettings, render
 from media_pipeline_tests.conftest import IMMICH
 
-HERE = "media_pipeline_tests.thumbnails.test_pool"
+HERE = "media_pipeline_tests.stages.test_pool"
+RENDER = "media_pipeline.thumbnails.render:render"
 SMALL = [
     IMMICH / "albums" / "nature" / name
     for name in ("el_torcal_rocks.jpg", "notocactus_minimus.jpg", "silver_fir.jpg")
@@ -67,13 +68,13 @@ def _no_children_left() -> bool:
 def test_every_job_comes_back_once_with_its_result(tmp_path: Path) -> None:
     (tmp_path / "bad.jpg").write_bytes(b"not an image")
     paths = [*SMALL, *SMALL, tmp_path / "bad.jpg", tmp_path / "gone.jpg"]
-    results = dict(render_many(_jobs(paths), RenderSettings(), workers=2))
+    results = dict(work_many(_jobs(paths), RenderSettings(), 2, RENDER))
     assert sorted(results) == list(range(len(paths)))
     for index, path in enumerate(paths):
         if index < 2 * len(SMALL):
             assert isinstance(results[index], Rendered)
             assert results[index] == render(str(path))
-    assert isinstance(results[len(paths) - 2], RenderError)
+    assert isinstance(results[len(paths) - 2], ItemError)
     assert isinstance(results[len(paths) - 1], FileNotFoundError)
     assert _no_children_left()
 
@@ -81,12 +82,12 @@ def test_every_job_comes_back_once_with_its_result(tmp_path: Path) -> None:
 def test_a_crashing_worker_costs_one_job_and_the_rest_goes_on(tmp_path: Path) -> None:
     good = str(SMALL[0])
     paths = [good, "segfault-1.jpg", good, good, "exit-2.jpg", good, "bug.jpg", good, good]
-    results = dict(render_many(_jobs(paths), RenderSettings(), 2, f"{HERE}:crash_on_request"))
+    results = dict(work_many(_jobs(paths), RenderSettings(), 2, f"{HERE}:crash_on_request"))
     assert sorted(results) == list(range(len(paths)))
-    assert str(results[1]) == "renderer crashed on this file: killed by SIGSEGV"
-    assert str(results[4]) == "renderer crashed on this file: exited with code 3"
-    assert isinstance(results[6], RenderError)
-    assert str(results[6]) == "renderer failed: KeyError: 'a bug in a renderer'"
+    assert str(results[1]) == "worker crashed on this file: killed by SIGSEGV"
+    assert str(results[4]) == "worker crashed on this file: exited with code 3"
+    assert isinstance(results[6], ItemError)
+    assert str(results[6]) == "worker failed: KeyError: 'a bug in a renderer'"
     for index in (0, 2, 3, 5, 7, 8):
         assert isinstance(results[index], Rendered)
     assert _no_children_left()
@@ -94,9 +95,9 @@ def test_a_crashing_worker_costs_one_job_and_the_rest_goes_on(tmp_path: Path) ->
 
 def test_in_process_rendering_without_a_pool(tmp_path: Path) -> None:
     paths = [SMALL[0], "bug.jpg", tmp_path / "gone.jpg"]
-    results = dict(render_many(_jobs(paths), RenderSettings(), 1, f"{HERE}:crash_on_request"))
+    results = dict(work_many(_jobs(paths), RenderSettings(), 1, f"{HERE}:crash_on_request"))
     assert isinstance(results[0], Rendered)
-    assert str(results[1]) == "renderer failed: KeyError: 'a bug in a renderer'"
+    assert str(results[1]) == "worker failed: KeyError: 'a bug in a renderer'"
     assert isinstance(results[2], FileNotFoundError)
     assert not multiprocessing.active_children()
 
@@ -111,7 +112,7 @@ def test_jobs_are_taken_only_as_workers_need_them() -> None:
             yield index, str(SMALL[index % len(SMALL)])
 
     done = 0
-    for _key, result in render_many(jobs(), RenderSettings(), workers=2):
+    for _key, result in work_many(jobs(), RenderSettings(), 2, RENDER):
         done += 1
         assert isinstance(result, Rendered)
         assert taken - done <= 2 * 2  # in flight: at most two per worker
@@ -123,7 +124,7 @@ def test_closing_early_stops_the_workers_without_waiting(
 ) -> None:
     monkeypatch.setenv("SLOW_RENDER_MARKS", str(tmp_path))  # the spawned workers inherit it
     jobs = _jobs([SMALL[0], "slow-1.jpg", "slow-2.jpg", "slow-3.jpg", "slow-4.jpg"])
-    results = render_many(jobs, RenderSettings(), 2, f"{HERE}:slow_render")
+    results = work_many(jobs, RenderSettings(), 2, f"{HERE}:slow_render")
     key, result = next(results)  # the one quick job; both workers then sit on slow ones
     assert key == 0 and isinstance(result, Rendered)
     results.close()  # a cancelled run
@@ -134,18 +135,18 @@ def test_closing_early_stops_the_workers_without_waiting(
 
 def test_a_renderer_that_cannot_be_imported_fails_the_call() -> None:
     with pytest.raises(RuntimeError, match="cannot start"):
-        list(render_many(_jobs(SMALL), RenderSettings(), 2, "no_such_module:render"))
+        list(work_many(_jobs(SMALL), RenderSettings(), 2, "no_such_module:render"))
     assert _no_children_left()
     with pytest.raises(ModuleNotFoundError):
-        list(render_many(_jobs(SMALL), RenderSettings(), 1, "no_such_module:render"))
+        list(work_many(_jobs(SMALL), RenderSettings(), 1, "no_such_module:render"))
 
 
 def test_a_hung_job_times_out_and_the_rest_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pool, "JOB_TIMEOUT", 2.0)  # enforced by the caller's side
     paths = [SMALL[0], "slow-1.jpg", SMALL[1], SMALL[2], SMALL[3]]
-    results = dict(render_many(_jobs(paths), RenderSettings(), 2, f"{HERE}:slow_render"))
+    results = dict(work_many(_jobs(paths), RenderSettings(), 2, f"{HERE}:slow_render"))
     assert sorted(results) == list(range(len(paths)))
-    assert str(results[1]) == "renderer timed out on this file (after 2 s)"
+    assert str(results[1]) == "worker timed out on this file (after 2 s)"
     assert all(isinstance(results[i], Rendered) for i in (0, 2, 3, 4))
     assert _no_children_left()
 
@@ -157,4 +158,4 @@ def test_no_jobs_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a pool was started for no work")
 
     monkeypatch.setattr(pool, "_Pool", no_pool)
-    assert list(render_many(iter([]), RenderSettings(), workers=4)) == []
+    assert list(work_many(iter([]), RenderSettings(), 4, RENDER)) == []

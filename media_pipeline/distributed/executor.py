@@ -1,0 +1,59 @@
+"""Which Dagster executor the jobs use: the default (in process / multiprocess) unless
+MEDIA_PIPELINE_CELERY_BROKER names a broker, then dagster-celery's ``celery_executor``.
+
+The Celery settings make a step survive a worker that dies: a message is acknowledged only
+when its step has ended (``task_acks_late``) and goes back to the queue when the worker
+process is lost (``task_reject_on_worker_lost``), each worker takes one message at a time
+(prefetch 1) so a queued batch never waits behind a busy worker, and a batch repeats nothing
+that was committed (stages/runner.py). Workers run ``-P solo``: a prefork child cannot start
+the stages' own worker pool (daemonic processes may not have children).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import dagster as dg
+
+BROKER_SETTING = "MEDIA_PIPELINE_CELERY_BROKER"
+BACKEND_SETTING = "MEDIA_PIPELINE_CELERY_BACKEND"
+QUEUES = ("cpu", "gpu")  # cpu: scan, thumbnails, everything else; gpu: CLIP, faces
+DEFAULT_QUEUE = "cpu"
+
+
+def celery_broker() -> str | None:
+    """The broker URL, e.g. pyamqp://guest@rabbitmq//, or None for the embedded default."""
+    return os.environ.get(BROKER_SETTING, "").strip() or None
+
+
+def celery_config(broker: str) -> dict[str, Any]:
+    """The executor config; the workers read the same (celery_app.py)."""
+    return {
+        "broker": broker,
+        "backend": os.environ.get(BACKEND_SETTING, "rpc://"),
+        "include": ["media_pipeline.distributed.celery_app"],
+        "config_source": {
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "task_default_queue": DEFAULT_QUEUE,
+            "broker_connection_retry_on_startup": True,
+            "worker_hijack_root_logger": False,
+        },
+    }
+
+
+def configured_executor() -> dg.ExecutorDefinition | None:
+    """dagster-celery's executor with a broker configured; None keeps Dagster's default."""
+    broker = celery_broker()
+    if broker is None:
+        return None
+    try:
+        from dagster_celery import celery_executor
+    except ImportError as exc:
+        raise RuntimeError(
+            f"{BROKER_SETTING} is set but dagster-celery is missing: "
+            "pip install 'media_pipeline[distributed]'"
+        ) from exc
+    return celery_executor.configured(celery_config(broker), name="celery")
