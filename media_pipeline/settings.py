@@ -57,6 +57,14 @@ SETTINGS: tuple[Setting, ...] = (
             "looks at the library folders"),
     Setting("MEDIA_PIPELINE_TIMEZONE", "UTC", "time zone of the nightly and periodic scans"),
     Setting("MEDIA_PIPELINE_AUTOSCAN_CRON", "0 */6 * * *", "the periodic scan's schedule"),
+    Setting("MEDIA_PIPELINE_BATCH_FILES", None, "files per batch step of a per-file stage "
+            "(default: the stage's, a few minutes of work)"),
+    Setting("MEDIA_PIPELINE_CELERY_BROKER", None, "a Celery broker URL: batch steps run on "
+            "dagster-celery workers (default: in this process)"),
+    Setting("MEDIA_PIPELINE_CELERY_BACKEND", "rpc://", "the Celery result backend"),
+    Setting("MEDIA_PIPELINE_OCR", "on", "on or off: read text in photos (photo_text)"),
+    Setting("MEDIA_PIPELINE_VIDEO_ACCEL", "none", "video encoder hardware: none, nvenc, qsv, "
+            "vaapi or rkmpp (software when absent)"),
     Setting("MEDIA_PIPELINE_CODE_SERVER_HOST", None, "where deploy/postgres/workspace.yaml finds "
             "the code server (read by Dagster)", in_file=False),
 )  # fmt: skip

@@ -11,10 +11,11 @@ the stages' own worker pool (daemonic processes may not have children).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dagster as dg
+
+from media_pipeline import settings
 
 BROKER_SETTING = "MEDIA_PIPELINE_CELERY_BROKER"
 BACKEND_SETTING = "MEDIA_PIPELINE_CELERY_BACKEND"
@@ -24,14 +25,14 @@ DEFAULT_QUEUE = "cpu"
 
 def celery_broker() -> str | None:
     """The broker URL, e.g. pyamqp://guest@rabbitmq//, or None for the embedded default."""
-    return os.environ.get(BROKER_SETTING, "").strip() or None
+    return settings.get(BROKER_SETTING).strip() or None
 
 
 def celery_config(broker: str) -> dict[str, Any]:
     """The executor config; the workers read the same (celery_app.py)."""
     return {
         "broker": broker,
-        "backend": os.environ.get(BACKEND_SETTING, "rpc://"),
+        "backend": settings.get(BACKEND_SETTING) or "rpc://",
         "include": ["media_pipeline.distributed.celery_app"],
         "config_source": {
             "task_acks_late": True,

@@ -15,6 +15,7 @@ import sys
 
 import click
 
+from media_pipeline import settings
 from media_pipeline.distributed.executor import BROKER_SETTING, QUEUES
 
 
@@ -31,7 +32,7 @@ def worker(queues: str, name: str | None, loglevel: str) -> None:
     """Run pipeline steps sent through the broker (MEDIA_PIPELINE_CELERY_BROKER)."""
     from media_pipeline.jobs.instance import ensure_dagster_home
 
-    if not os.environ.get(BROKER_SETTING):
+    if not settings.get(BROKER_SETTING):
         raise click.ClickException(f"set {BROKER_SETTING}, e.g. pyamqp://guest@rabbitmq-host//")
     chosen = [queue.strip() for queue in queues.split(",") if queue.strip()]
     unknown = sorted(set(chosen) - set(QUEUES))

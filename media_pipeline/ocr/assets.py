@@ -3,11 +3,11 @@
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
-import os
 import time
 
 import dagster as dg
 
+from media_pipeline import settings
 from media_pipeline.catalog.pending import count_pending
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.stage_batch import StageBatch
@@ -26,7 +26,7 @@ SAMPLES = 4  # photos the UI shows with their text
 
 
 def ocr_enabled() -> bool:
-    value = os.environ.get(OCR_SETTING, "on").strip().lower()
+    value = (settings.get(OCR_SETTING) or "on").strip().lower()
     if value not in ("on", "off", "1", "0", "true", "false"):
         raise ValueError(f"{OCR_SETTING} must be on or off, got {value!r}")
     return value in ("on", "1", "true")

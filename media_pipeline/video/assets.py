@@ -8,11 +8,11 @@ them, logs progress and commits after every video (each is minutes of work).
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
-import os
 import time
 
 import dagster as dg
 
+from media_pipeline import settings
 from media_pipeline.catalog.pending import count_pending, iter_pending
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.stage_batch import StageBatch
@@ -61,7 +61,7 @@ class VideoConfig(dg.Config):
                 preset=self.preset,
                 max_bitrate=self.max_bitrate,
                 audio_bitrate=self.audio_bitrate,
-                accel=self.accel or os.environ.get(ACCEL_SETTING, "none"),
+                accel=self.accel or (settings.get(ACCEL_SETTING) or "none"),
                 tonemap=self.tonemap,
             ),
         )
