@@ -197,7 +197,9 @@ class _Report:
             self._line(asset if library is None else f"{asset} ({library})", message)
         if not result.success and not outcome.failed:
             self.runs_failed += 1
-            self._line(f"run {result.run_id}", outcome.run_failure or "failed")
+            run = instance.get_run_by_id(result.run_id)
+            ended = f"ended {run.status.value}" if run is not None else "failed"
+            self._line(f"run {result.run_id}", outcome.run_failure or ended)
 
     def _line(self, what: str, message: str) -> None:
         first = self.messages.setdefault(message, what)

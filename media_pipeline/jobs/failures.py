@@ -64,12 +64,20 @@ def run_outcome(instance: dg.DagsterInstance, run_id: str) -> RunOutcome:
         if event is None:
             continue
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            failed[event.step_key] = step_failure_message(event.event_specific_data)
+            failed.setdefault(
+                _asset_of(event.step_key), step_failure_message(event.event_specific_data)
+            )
         elif event.event_type == dg.DagsterEventType.STEP_SUCCESS:
-            succeeded.append(event.step_key)
+            succeeded.append(_asset_of(event.step_key))
         else:
             data = event.event_specific_data
             error = getattr(data, "error", None)
             message = _root(error).message if error else entry.user_message or event.message
             run_failure = one_line(message or "")
+    succeeded = [asset for asset in dict.fromkeys(succeeded) if asset not in failed]
     return RunOutcome(failed, succeeded, run_failure)
+
+
+def _asset_of(step_key: str) -> str:
+    """The asset a step belongs to: a graph-backed asset's steps are ``asset.op[batch]``."""
+    return step_key.split(".", 1)[0].split("[", 1)[0]

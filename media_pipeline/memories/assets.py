@@ -10,7 +10,7 @@ import dagster as dg
 from media_pipeline.catalog.memories import describe, replace_memories, thumbnails_of
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
-from media_pipeline.duplicates.assets import duplicates
+from media_pipeline.duplicates.assets import exact_duplicates
 from media_pipeline.faces.assets import face_clusters
 from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.memories.build import build_memories, today
@@ -36,7 +36,7 @@ class MemoriesConfig(dg.Config):
 
 @dg.asset(
     name="memories",
-    deps=[media_catalog, duplicates, face_clusters],
+    deps=[media_catalog, exact_duplicates, face_clusters],  # no wait for CLIP's near ones
     group_name=COLLECTION_GROUP,
     kinds={"python"},
     automation_condition=NIGHTLY,
