@@ -104,6 +104,8 @@ def reap_dead_runs(instance: dg.DagsterInstance, judge_launched: bool = False) -
         if run is None or run.status not in ACTIVE:
             continue  # it ended while we looked
         instance.report_run_failed(run, f"Run worker died: {reason}.")
+        # Its pool slots (scan, render, ml) would stay claimed and hold every later run.
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         reaped.append(run.run_id)
     return reaped
 
