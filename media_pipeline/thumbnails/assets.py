@@ -94,7 +94,6 @@ class Thumbnails(Stage[ThumbnailConfig]):
     batch_files = 2000  # ~2 minutes on 2 cores at today's 18 photos/s
     sheet = ("new_thumbnails", 18)
     counters = ("bytes_written",)
-    pool = "render"  # `pause scan` holds it (operations/scopes.py)
 
     def done(self, config: ThumbnailConfig, paths: MediaPaths) -> ColumnElement[bool]:
         return current(config.render_settings().fingerprint())
