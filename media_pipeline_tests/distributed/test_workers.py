@@ -41,6 +41,18 @@ def _steps(host: Host, prefix: str) -> list[str]:
     return [step for step in STEP.findall(host.output()) if step.startswith(prefix)]
 
 
+def _completed(host: Host, prefix: str) -> list[str]:
+    """The steps ``host``'s worker ran to the end (its solo pool runs one task at a time)."""
+    done, current = [], None
+    for line in host.output().splitlines():
+        if match := STEP.search(line):
+            current = match[1]
+        elif " succeeded in " in line and current is not None:
+            done.append(current)
+            current = None
+    return [step for step in done if step.startswith(prefix)]
+
+
 def _pending_lines(instance, step: str) -> list[tuple[str, int]]:
     """(host, files pending) of each attempt of a batch step, from the run's event log."""
     [run] = instance.get_runs(limit=1)
@@ -154,7 +166,13 @@ def test_two_hosts_share_the_batches_and_a_killed_worker_loses_nothing(
     [error] = mp.json("errors")
     assert error["path"].endswith("/broken0.jpg") and error["stage"] == "scan"
     assert made["batches"] == -(-(DISTINCT + 1) // BATCH)
-    assert set(made["hosts"].split(", ")) == {first.name, second.name}
+    # Both hosts finished batches. The metadata names the host of each batch's last attempt:
+    # a finished batch whose acknowledgement died with its worker is delivered again, finds
+    # nothing pending and is the one counted, so the killed host may be missing there.
+    prefix = "thumbnails.thumbnails_batch"
+    assert _completed(first, prefix) and _completed(second, prefix)
+    assert second.name in made["hosts"].split(", ")
+    assert set(made["hosts"].split(", ")) <= {first.name, second.name}
     assert _rows(catalog, "thumbnails") == _distinct_contents(catalog) == DISTINCT
     _check_derivatives(catalog, settings.media_home())
 
