@@ -29,17 +29,6 @@ def embedded(model: str) -> ColumnElement[bool]:
     )
 
 
-def preview_paths(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, str]:
-    """content hash -> preview path (relative to MEDIA_PIPELINE_HOME)."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            select(thumbnails.c.content_hash, thumbnails.c.preview_path).where(
-                thumbnails.c.content_hash.in_(list(content_hashes))
-            )
-        )
-        return {row.content_hash: row.preview_path for row in rows}
-
-
 def save_embeddings(
     catalog: Catalog, model: str, vectors: Sequence[tuple[str, np.ndarray]]
 ) -> None:

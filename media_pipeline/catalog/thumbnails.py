@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
 
+from media_pipeline.catalog.pending import PendingContent, in_pages
 from media_pipeline.catalog.schema import media_files, thumbnails
 from media_pipeline.catalog.store import Catalog, utcnow
 
@@ -36,6 +38,28 @@ def current(settings: str) -> ColumnElement[bool]:
 def has_preview() -> ColumnElement[bool]:
     """A file's content has a preview (of any settings): what later stages start from."""
     return exists().where(thumbnails.c.content_hash == media_files.c.content_hash)
+
+
+def preview_paths(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, str]:
+    """content hash -> preview path (relative to MEDIA_PIPELINE_HOME)."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            select(thumbnails.c.content_hash, thumbnails.c.preview_path).where(
+                thumbnails.c.content_hash.in_(list(content_hashes))
+            )
+        )
+        return {row.content_hash: row.preview_path for row in rows}
+
+
+def with_previews(
+    catalog: Catalog, home: Path, pending: Iterator[PendingContent], page: int = 500
+) -> Iterator[tuple[PendingContent, Path]]:
+    """Each pending content with its preview file, one catalog query per page (for the
+    stages that read previews: CLIP, OCR)."""
+    for chunk in in_pages(pending, page):
+        previews = preview_paths(catalog, [item.content_hash for item in chunk])
+        for item in chunk:
+            yield item, home / previews[item.content_hash]
 
 
 def save_derivatives(catalog: Catalog, settings: str, made: Sequence[Derivatives]) -> None:

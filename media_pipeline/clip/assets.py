@@ -11,17 +11,11 @@ from pydantic import Field
 from sqlalchemy import ColumnElement
 
 from media_pipeline import settings
-from media_pipeline.catalog.embeddings import (
-    STAGE,
-    embedded,
-    iter_embeddings,
-    preview_paths,
-    save_embeddings,
-)
-from media_pipeline.catalog.pending import PendingContent, in_pages
+from media_pipeline.catalog.embeddings import STAGE, embedded, iter_embeddings, save_embeddings
+from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog
-from media_pipeline.catalog.thumbnails import derivatives_of, has_preview
+from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.models.assets import clip_files, clip_model
@@ -53,16 +47,6 @@ class ClipConfig(BatchConfig):
     device: str = "auto"  # "auto": CUDA (fp16) when available, else CPU
 
 
-def _with_previews(
-    store, home: Path, pending: Iterator[PendingContent], page: int = 500
-) -> Iterator[tuple[PendingContent, Path]]:
-    """Pair each pending content with its preview file, one catalog query per page."""
-    for chunk in in_pages(pending, page):
-        previews = preview_paths(store, [item.content_hash for item in chunk])
-        for item in chunk:
-            yield item, home / previews[item.content_hash]
-
-
 class _Embedding(StageWork):
     def __init__(self, store: Catalog, home: Path, model, config: ClipConfig) -> None:
         self.store, self.home, self.model, self.config = store, home, model, config
@@ -71,7 +55,7 @@ class _Embedding(StageWork):
     def results(self, items: Iterator[PendingContent]) -> Iterator[tuple[PendingContent, object]]:
         from media_pipeline.clip.embed import embed_files
 
-        jobs = _with_previews(self.store, self.home, items)
+        jobs = with_previews(self.store, self.home, items)
         workers = None if self.config.workers < 0 else self.config.workers
         for pending, result in embed_files(self.model, jobs, self.config.batch_size, workers):
             if isinstance(result, Exception):

@@ -19,7 +19,7 @@ from media_pipeline import settings
 
 BROKER_SETTING = "MEDIA_PIPELINE_CELERY_BROKER"
 BACKEND_SETTING = "MEDIA_PIPELINE_CELERY_BACKEND"
-QUEUES = ("cpu", "gpu")  # cpu: scan, thumbnails, everything else; gpu: CLIP, faces
+QUEUES = ("cpu", "gpu")  # cpu: scan, thumbnails, everything else; gpu: CLIP, faces, OCR
 DEFAULT_QUEUE = "cpu"
 
 

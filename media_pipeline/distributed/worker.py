@@ -24,7 +24,8 @@ from media_pipeline.distributed.executor import BROKER_SETTING, QUEUES
     "--queues",
     default=",".join(QUEUES),
     show_default=True,
-    help="Comma-separated queues to take steps from: cpu (scan, thumbnails), gpu (CLIP, faces).",
+    help="Comma-separated queues to take steps from: cpu (scan, thumbnails, videos), "
+    "gpu (CLIP, faces, OCR).",
 )
 @click.option("--name", default=None, help="Worker name (default: worker-<host>-<pid>).")
 @click.option("--loglevel", default="INFO", show_default=True)

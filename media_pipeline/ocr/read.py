@@ -48,6 +48,11 @@ def _uses_cuda(device: str) -> bool:
     return device == "cuda" or (device == "auto" and available)
 
 
+def model_name() -> str:
+    """The name recorded with every result, known without loading the engine."""
+    return f"{PACKAGE}-{version(PACKAGE)}/PP-OCRv4"
+
+
 def load_ocr(device: str = "auto", threads: int = -1) -> OcrModel:
     """The engine with the wheel's models; CUDA through onnxruntime-gpu when present."""
     from rapidocr_onnxruntime import RapidOCR
@@ -59,7 +64,7 @@ def load_ocr(device: str = "auto", threads: int = -1) -> OcrModel:
         rec_use_cuda=cuda,
         intra_op_num_threads=threads,
     )
-    return OcrModel(engine, f"{PACKAGE}-{version(PACKAGE)}/PP-OCRv4", "cuda" if cuda else "cpu")
+    return OcrModel(engine, model_name(), "cuda" if cuda else "cpu")
 
 
 def read_text(model: OcrModel, image_path: Path, min_score: float = 0.5) -> list[TextLine]:

@@ -25,8 +25,11 @@ from media_pipeline.stages.runner import (
     BatchSummary,
     Stage,
     collect_metadata,
+    output_metadata,
     plan_batches,
+    redelivered,
     run_batch,
+    with_earlier_attempts,
 )
 
 QUEUE_TAG = "dagster-celery/queue"  # dagster-celery routes a step by this tag
@@ -36,7 +39,7 @@ def stage_config(stage: Stage) -> dg.ConfigMapping:
     """The asset's run config, handed to its plan and batch steps alike."""
 
     def to_ops(config: dict[str, Any]) -> dict[str, Any]:
-        return {f"{stage.name}_plan": {"config": config}, f"{stage.name}_batch": {"config": config}}
+        return {f"{stage.name}_{op}": {"config": config} for op in ("plan", "batch", "collect")}
 
     return dg.ConfigMapping(config_fn=to_ops, config_schema=stage.config.to_config_schema())
 
@@ -57,6 +60,10 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
     def plan(
         context: dg.OpExecutionContext, config: Config, catalog: CatalogResource, paths: MediaPaths
     ):
+        reason = stage.skip()
+        if reason is not None:
+            context.log.info(f"{stage.name} does nothing: {reason}")
+            return
         with retry_transient(context):
             store = catalog.open()
             library = partition_library(context, store)
@@ -80,11 +87,12 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
         catalog: CatalogResource,
         paths: MediaPaths,
         batch: Batch,
-    ) -> BatchSummary:
+    ) -> dg.Output[BatchSummary]:
         with retry_transient(context):
             store = catalog.open()
             library = partition_library(context, store)
-            return run_batch(context, stage, config, paths, store, library, batch)
+            summary = run_batch(context, stage, config, paths, store, library, batch)
+        return dg.Output(summary, metadata=output_metadata(summary))
 
     @dg.op(
         name=f"{stage.name}_collect",
@@ -92,13 +100,22 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
         description=f"Adds up the batches of {stage.name} into its materialization.",
     )
     def collect(
-        context: dg.OpExecutionContext, paths: MediaPaths, summaries: list[BatchSummary]
+        context: dg.OpExecutionContext,
+        config: Config,
+        catalog: CatalogResource,
+        paths: MediaPaths,
+        summaries: list[BatchSummary],
     ) -> dg.MaterializeResult:
         library = context.partition_key
+        if redelivered(summaries):
+            summaries = with_earlier_attempts(summaries, batch_outputs(context, stage))
         metadata, samples = collect_metadata(stage, library, summaries, paths.root())
+        with retry_transient(context):
+            store = catalog.open()
+            metadata.update(stage.describe(config, metadata, summaries, store, paths.root()))
         context.log.info(
-            f"{stage.name} of {library}: {metadata[stage.done_key]} done, "
-            f"{metadata['failed']} failed, {len(summaries)} batches on {metadata['hosts'] or '-'}"
+            f"{stage.name} of {library}: {metadata[stage.done_key]} done, {metadata['failed']} "
+            f"failed, {metadata['batches']} batches on {metadata['hosts'] or '-'}"
         )
         if stage.sheet is not None:
             key, size = stage.sheet
@@ -109,6 +126,28 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
         return dg.MaterializeResult(metadata=metadata)
 
     return plan, batch, collect
+
+
+def batch_outputs(context: dg.OpExecutionContext, stage: Stage) -> dict[int, list[dict[str, Any]]]:
+    """The output metadata of every attempt of the stage's batch steps in this run."""
+    outputs: dict[int, list[dict[str, Any]]] = {}
+    marker = f"{stage.name}_batch[b"
+    cursor = None
+    while True:
+        page = context.instance.get_records_for_run(
+            context.run_id, cursor, of_type=dg.DagsterEventType.STEP_OUTPUT, limit=1000
+        )
+        for record in page.records:
+            event = record.event_log_entry.dagster_event
+            key = (event.step_key or "") if event else ""
+            if marker not in key:
+                continue
+            index = int(key[key.index(marker) + len(marker) :].rstrip("]"))
+            metadata = event.event_specific_data.metadata
+            outputs.setdefault(index, []).append({k: v.value for k, v in metadata.items()})
+        if not page.has_more:
+            return outputs
+        cursor = page.cursor
 
 
 def run_stage(stage: Stage, *upstream: Any) -> Any:

@@ -1,6 +1,6 @@
 """The one stage runner: a per-file stage of a library, done in batches.
 
-A stage (thumbnails, CLIP embeddings, faces, and whatever comes next: video encoding, OCR)
+A stage (thumbnails, CLIP embeddings, faces, OCR, video encodings, and whatever comes next)
 declares three things and nothing else:
 
 - what is pending: ``Stage.done(config, paths)``, a condition on a ``media_files`` row that
@@ -67,14 +67,16 @@ class Made:
     reports (``faces_found``, ``bytes_written``) and files for the contact sheet."""
 
     row: Any
-    counts: dict[str, int] = field(default_factory=dict)
-    samples: Sequence[str] = ()  # paths relative to MEDIA_PIPELINE_HOME
+    counts: dict[str, float] = field(default_factory=dict)
+    samples: Sequence[str] = ()  # for the UI: paths under MEDIA_PIPELINE_HOME (a contact
+    # sheet), or what the stage's ``describe`` reads (content hashes)
 
 
 class StageWork(ABC):
     """One batch's work, set up once per batch step (a model loaded, a pool's settings)."""
 
-    info: dict[str, Any]  # what the metadata reports about how it ran (workers, model)
+    info: dict[str, Any]  # what the metadata reports about how it ran (workers, model); read
+    # when the batch ends, so the work may add to it as it goes (an encoder's peak memory)
 
     @abstractmethod
     def results(self, items: Iterator[PendingContent]) -> Iterator[tuple[PendingContent, Any]]:
@@ -109,6 +111,25 @@ class Stage(ABC, Generic[C]):
         self, context: dg.OpExecutionContext, config: C, paths: MediaPaths, store: Catalog
     ) -> StageWork:
         """Set up one batch's work (called only when the batch has something pending)."""
+
+    def skip(self) -> str | None:
+        """Why the stage does nothing this run (switched off), or None."""
+        return None
+
+    def message(self, error: BaseException) -> str:
+        """The errors ledger's line for a failed file."""
+        return read_failure(error) if isinstance(error, OSError) else str(error)
+
+    def describe(
+        self,
+        config: C,
+        metadata: dict[str, Any],
+        summaries: Sequence[BatchSummary],
+        store: Catalog,
+        home: Path,
+    ) -> dict[str, Any]:
+        """Metadata of the stage's own beyond the counts (samples shown in the UI, ratios)."""
+        return {}
 
     def files_per_batch(self, config: C, pending: int) -> int:
         """The configured size, else the stage's default; never more than MAX_BATCHES."""
@@ -160,11 +181,13 @@ class BatchSummary:
 
     host: str
     planned_at: float  # when the run's plan started: the stage's seconds count from there
+    index: int = 0
+    planned: int = 0
     done: int = 0
     failed: int = 0
     pending: int = 0
     seconds: float = 0.0
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, float] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # first FAILURES_SHOWN
     info: dict[str, Any] = field(default_factory=dict)
@@ -180,10 +203,6 @@ def _stopping(context: dg.OpExecutionContext) -> bool:
     return run is not None and run.status in STOPPING
 
 
-def _message(error: BaseException) -> str:
-    return read_failure(error) if isinstance(error, OSError) else str(error)
-
-
 def run_batch(
     context: dg.OpExecutionContext,
     stage: Stage,
@@ -195,7 +214,7 @@ def run_batch(
 ) -> BatchSummary:
     """Do what is still pending in the batch's range; see the module docstring."""
     started = time.monotonic()
-    summary = BatchSummary(host=host_name(), planned_at=batch.planned_at)
+    summary = BatchSummary(host_name(), batch.planned_at, batch.index, batch.planned)
     done = stage.done(config, paths)
     total = count_pending(store, library, stage.ledger, done, batch.within)
     summary.pending = total
@@ -204,7 +223,6 @@ def run_batch(
     if not total:
         return summary
     work = stage.open(context, config, paths, store)
-    summary.info = dict(work.info)
     commits = StageBatch(store, library, stage.ledger, work.save, config.batch_size)
     items = iter_pending(store, library, stage.ledger, done, within=batch.within)
     last_report = started
@@ -218,7 +236,7 @@ def run_batch(
                 room = SAMPLES_KEPT - len(summary.samples)
                 summary.samples.extend(list(result.samples)[: max(room, 0)])
             else:
-                message = _message(result)
+                message = stage.message(result)
                 commits.failed(pending, message)
                 summary.failed += 1
                 if len(summary.failures) < FAILURES_SHOWN:
@@ -233,6 +251,7 @@ def run_batch(
                     break
     finally:
         commits.flush()
+        summary.info = dict(work.info)
     summary.seconds = time.monotonic() - started
     if summary.stopped:
         raise dg.Failure(
@@ -243,6 +262,55 @@ def run_batch(
     return summary
 
 
+def output_metadata(summary: BatchSummary) -> dict[str, Any]:
+    """What a batch step's output records in the event log, attempt by attempt."""
+    return {
+        "host": summary.host,
+        "pending": summary.pending,
+        "done": summary.done,
+        "failed": summary.failed,
+        "seconds": round(summary.seconds, 3),
+        **summary.counts,
+    }
+
+
+def redelivered(summaries: Sequence[BatchSummary]) -> bool:
+    """Some batch found nothing of what was planned for it: its work was done by an earlier
+    attempt (a finished batch whose acknowledgement died with its worker is delivered again),
+    or by another run. Only then does the collect step read the event log."""
+    return any(s.planned and not s.pending for s in summaries)
+
+
+def with_earlier_attempts(
+    summaries: Sequence[BatchSummary], outputs: dict[int, list[dict[str, Any]]]
+) -> list[BatchSummary]:
+    """The summaries plus every earlier attempt of a batch that found nothing pending, from
+    the metadata of its outputs (``output_metadata``, keyed by batch index): the step's stored
+    output is its last attempt's, so without them the first attempt's work and host are lost."""
+    known = {"host", "pending", "done", "failed", "seconds"}
+    merged = list(summaries)
+    for summary in summaries:
+        if not summary.planned or summary.pending:
+            continue
+        for attempt in outputs.get(summary.index, []):
+            if not attempt.get("pending"):
+                continue
+            merged.append(
+                BatchSummary(
+                    str(attempt["host"]),
+                    summary.planned_at,
+                    summary.index,
+                    summary.planned,
+                    done=int(attempt["done"]),
+                    failed=int(attempt["failed"]),
+                    pending=int(attempt["pending"]),
+                    seconds=float(attempt["seconds"]),
+                    counts={k: v for k, v in attempt.items() if k not in known},
+                )
+            )
+    return merged
+
+
 def collect_metadata(
     stage: Stage, library: str, summaries: Sequence[BatchSummary], home: Path
 ) -> tuple[dict[str, Any], list[Path]]:
@@ -251,7 +319,7 @@ def collect_metadata(
     done = sum(s.done for s in summaries)
     failed = sum(s.failed for s in summaries)
     seconds = time.time() - min(s.planned_at for s in summaries) if summaries else 0.0
-    counts = dict.fromkeys(stage.counters, 0)
+    counts: dict[str, float] = dict.fromkeys(stage.counters, 0)
     for summary in summaries:
         for key, value in summary.counts.items():
             counts[key] = counts.get(key, 0) + value
@@ -266,7 +334,7 @@ def collect_metadata(
         "pending_before": sum(s.pending for s in summaries),
         **counts,
         **info,
-        "batches": len(summaries),
+        "batches": len({s.index for s in summaries}),
         "hosts": ", ".join(hosts),
         "seconds": round(seconds, 3),
         stage.rate_key: round(done / seconds, 2) if seconds > 0 else 0.0,

@@ -1,33 +1,31 @@
-"""`video_encodings`: a browser-playable MP4 of every video of one library that needs one.
-
-Shaped as the stage runner's three declarations, so it ports onto it as is: what is
-pending (`settled` with the settings' fingerprint), what one item does (`encode_video`,
-pure, one video per item) and what is saved (`save_encodings`); the loop here only joins
-them, logs progress and commits after every video (each is minutes of work).
+"""`video_encodings`: a browser-playable MP4 of every video of one library that needs one,
+a stage of the one runner: what is pending (`settled` with the settings' fingerprint), what
+one item does (`encode_video`, pure, one video per item) and what is saved
+(`save_encodings`), committed after every video (each is minutes of work).
 
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
 import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from sqlalchemy import ColumnElement
 
 from media_pipeline import settings
-from media_pipeline.catalog.pending import count_pending, iter_pending
-from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.catalog.stage_batch import StageBatch
+from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.store import Catalog, FileFailure, Library
 from media_pipeline.catalog.videos import HWACCEL_STAGE, STAGE, save_encodings, settled
-from media_pipeline.jobs.partitions import library_partitions, partition_library
-from media_pipeline.jobs.progress import format_progress
-from media_pipeline.jobs.retries import retry_transient
-from media_pipeline.metadata.errors import read_failure
+from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
 from media_pipeline.scan.assets import media_catalog
-from media_pipeline.video.accel import choose_encoder
+from media_pipeline.stages.graph import run_stage, stage_config
+from media_pipeline.stages.runner import BatchConfig, BatchSummary, Made, Stage, StageWork
+from media_pipeline.video.accel import Encoder, choose_encoder
 from media_pipeline.video.policy import EncodeSettings, VideoSettings
-from media_pipeline.video.probe import VideoError
 from media_pipeline.video.stage import encode_video
 from media_pipeline.video.worker import Timeout
 
@@ -35,9 +33,11 @@ ACCEL_SETTING = "MEDIA_PIPELINE_VIDEO_ACCEL"  # a machine's GPU is the deploymen
 _REPORT_EVERY = 5.0  # seconds between progress lines of one long video
 
 
-class VideoConfig(dg.Config):
+class VideoConfig(BatchConfig):
     """The transcode policy and target (video/policy.py). Changing any of them decides every
     video again; encode settings name the output, so only a changed target re-encodes."""
+
+    batch_size: int = 1  # commit after every video
 
     policy: str = "required"  # required | optimal | all | disabled
     codec: str = "h264"  # h264 | hevc | vp9 | av1
@@ -70,7 +70,7 @@ class VideoConfig(dg.Config):
 class _ProgressLog:
     """A long video's progress in the run's log: seconds done of total, speed."""
 
-    def __init__(self, context: dg.AssetExecutionContext, name: str) -> None:
+    def __init__(self, context: dg.OpExecutionContext, name: str) -> None:
         self.context, self.name = context, name
         self.started = self.last = time.monotonic()
 
@@ -85,8 +85,8 @@ class _ProgressLog:
 
 
 def _ledger_line(store: Catalog, library: Library, rel_path: str, message: str | None) -> None:
-    """One ledger line per run for a hardware encoder that fell back to software; a run whose
-    hardware encoder works resolves the old ones."""
+    """One ledger line per batch for a hardware encoder that fell back to software; a batch
+    whose hardware encoder works resolves the old ones."""
     with store.transaction() as writer:
         if message is None:
             stale = list(store.unresolved_failures(library.id, HWACCEL_STAGE))
@@ -95,12 +95,130 @@ def _ledger_line(store: Catalog, library: Library, rel_path: str, message: str |
             writer.record_errors(library.id, [FileFailure(rel_path, HWACCEL_STAGE, message)])
 
 
-@dg.asset(
+def _settings(config: VideoConfig) -> VideoSettings:
+    try:
+        return config.settings()
+    except ValueError as exc:
+        raise dg.Failure(str(exc)) from exc
+
+
+class _Encoding(StageWork):
+    def __init__(
+        self,
+        context: dg.OpExecutionContext,
+        store: Catalog,
+        library: Library,
+        home: Path,
+        config: VideoConfig,
+    ) -> None:
+        self.context, self.store, self.library, self.home = context, store, library, home
+        self.settings = _settings(config)
+        self.timeout = Timeout(config.timeout_minimum, config.timeout_per_second)
+        target = self.settings.encode
+        self.encoder: Encoder | None = None
+        self.fallback: str | None = None
+        if self.settings.policy != "disabled":
+            self.encoder, self.fallback = choose_encoder(
+                target.codec, target.accel, target.crf, target.preset, target.max_bitrate
+            )
+            if self.fallback:
+                context.log.warning(f"hardware acceleration unavailable: {self.fallback}")
+            elif self.encoder.hardware:
+                _ledger_line(store, library, "", None)
+        self.fallback_logged = False
+        self.info = {
+            "encoder": self.encoder.name if self.encoder else "",
+            "hardware_fallback": self.fallback or "",
+            "encoder_peak_memory_mb": 0.0,
+        }
+
+    def results(self, items: Iterator[PendingContent]) -> Iterator[tuple[PendingContent, Any]]:
+        for pending in items:
+            try:
+                outcome = encode_video(
+                    self.library.absolute(pending.rel_path),
+                    pending.content_hash,
+                    self.home,
+                    self.settings,
+                    self.encoder,
+                    self.timeout,
+                    _ProgressLog(self.context, pending.rel_path),
+                )
+            except Exception as exc:  # a bad video fails its file, not the batch
+                yield pending, exc
+                continue
+            yield pending, self._made(pending, outcome)
+
+    def _made(self, pending: PendingContent, outcome) -> Made:
+        made = outcome.encoding
+        kind = "encoded" if outcome.seconds else "reused" if made.encoded_path else "kept"
+        counts: dict[str, float] = {kind: 1}
+        if outcome.seconds:
+            counts.update(video_seconds=made.duration or 0.0, encode_seconds=outcome.seconds)
+            peak = max(self.info["encoder_peak_memory_mb"], outcome.peak_memory_mb)
+            self.info["encoder_peak_memory_mb"] = peak
+            self.context.log.info(
+                f"video {pending.rel_path}: {made.width}x{made.height} {made.encoder}, "
+                f"{made.duration:.1f} s in {outcome.seconds:.1f} s ({made.reason})"
+            )
+        problem = outcome.fallback or self.fallback
+        if problem and made.encoder and not self.fallback_logged:
+            _ledger_line(self.store, self.library, pending.rel_path, problem)
+            self.fallback_logged = True
+        return Made(made, counts)
+
+    def save(self, rows: Sequence[Any]) -> None:
+        save_encodings(self.store, self.settings.fingerprint(), rows)
+
+
+class VideoEncodings(Stage[VideoConfig]):
+    name = "video_encodings"
+    ledger = STAGE
+    progress = "video encodings"
+    config = VideoConfig
+    done_key = "checked"
+    rate_key = "videos_per_second"
+    batch_files = 10  # videos: each is seconds to minutes of encoding
+    pool = "video"
+    counters = ("encoded", "reused", "kept", "video_seconds", "encode_seconds")
+
+    def done(self, config: VideoConfig, paths: MediaPaths) -> ColumnElement[bool]:
+        return settled(_settings(config).fingerprint())
+
+    def open(self, context, config, paths, store) -> StageWork:
+        library = store.library(context.partition_key)
+        return _Encoding(context, store, library, paths.root(), config)
+
+    def describe(
+        self,
+        config: VideoConfig,
+        metadata: dict[str, Any],
+        summaries: Sequence[BatchSummary],
+        store: Catalog,
+        home: Path,
+    ) -> dict[str, Any]:
+        settings = _settings(config)
+        video, encode = metadata["video_seconds"], metadata["encode_seconds"]
+        peaks = [s.info.get("encoder_peak_memory_mb", 0.0) for s in summaries]
+        return {
+            "policy": settings.policy,
+            "settings": settings.fingerprint(),
+            "video_seconds": round(video, 3),
+            "encode_seconds": round(encode, 3),
+            "speed_x_realtime": round(video / encode, 2) if encode else 0.0,
+            "encoder_peak_memory_mb": max(peaks, default=0.0),
+        }
+
+
+VIDEO_ENCODINGS = VideoEncodings()
+
+
+@dg.graph_asset(
     partitions_def=library_partitions,
     group_name=LIBRARY_GROUP,
-    deps=[media_catalog],
+    ins={"media_catalog": dg.AssetIn(media_catalog.key, dagster_type=dg.Nothing)},
+    config=stage_config(VIDEO_ENCODINGS),
     kinds={"python", "ffmpeg", "mp4"},
-    pool="video",
     automation_condition=dg.AutomationCondition.eager(),
     description=(
         "Video encoding: an H.264/AAC MP4 (faststart, 720p by default) of every video a "
@@ -108,105 +226,5 @@ def _ledger_line(store: Catalog, library: Library, rel_path: str, message: str |
         "content-addressed under MEDIA_PIPELINE_HOME/videos."
     ),
 )
-def video_encodings(
-    context: dg.AssetExecutionContext,
-    config: VideoConfig,
-    catalog: CatalogResource,
-    paths: MediaPaths,
-) -> dg.MaterializeResult:
-    try:
-        settings = config.settings()
-    except ValueError as exc:
-        raise dg.Failure(str(exc)) from exc
-    target = settings.encode
-    fingerprint = settings.fingerprint()
-    timeout = Timeout(config.timeout_minimum, config.timeout_per_second)
-    home = paths.root()
-    counts = {"encoded": 0, "reused": 0, "kept": 0, "failed": 0}
-    video_seconds = encode_seconds = peak_memory = 0.0
-    fallback_logged = False
-    with retry_transient(context):
-        store = catalog.open()
-        library = partition_library(context, store)
-        total = count_pending(store, library, STAGE, settled(fingerprint))
-        context.log.info(f"{total} videos of {library.name} to check ({settings.policy})")
-        encoder, fallback = (None, None)
-        if total and settings.policy != "disabled":
-            encoder, fallback = choose_encoder(
-                target.codec, target.accel, target.crf, target.preset, target.max_bitrate
-            )
-            if fallback:
-                context.log.warning(f"hardware acceleration unavailable: {fallback}")
-            elif encoder.hardware:
-                _ledger_line(store, library, "", None)
-        batch = StageBatch(
-            store, library, STAGE, lambda made: save_encodings(store, fingerprint, made), 1
-        )
-        started = time.monotonic()
-        try:
-            for pending in iter_pending(store, library, STAGE, settled(fingerprint)):
-                progress = _ProgressLog(context, pending.rel_path)
-                try:
-                    outcome = encode_video(
-                        library.absolute(pending.rel_path),
-                        pending.content_hash,
-                        home,
-                        settings,
-                        encoder,
-                        timeout,
-                        progress,
-                    )
-                except VideoError as exc:
-                    batch.failed(pending, str(exc))
-                    counts["failed"] += 1
-                except OSError as exc:
-                    batch.failed(pending, read_failure(exc))
-                    counts["failed"] += 1
-                else:
-                    made = outcome.encoding
-                    batch.done(pending, made)
-                    kind = (
-                        "encoded" if outcome.seconds else "reused" if made.encoded_path else "kept"
-                    )
-                    counts[kind] += 1
-                    if outcome.seconds:
-                        video_seconds += made.duration or 0.0
-                        encode_seconds += outcome.seconds
-                        peak_memory = max(peak_memory, outcome.peak_memory_mb)
-                        context.log.info(
-                            f"video {pending.rel_path}: {made.width}x{made.height} "
-                            f"{made.encoder}, {made.duration:.1f} s in "
-                            f"{outcome.seconds:.1f} s ({made.reason})"
-                        )
-                    problem = outcome.fallback or fallback
-                    if problem and made.encoder and not fallback_logged:
-                        _ledger_line(store, library, pending.rel_path, problem)
-                        fallback_logged = True
-                done_count = sum(counts.values())
-                context.log.info(
-                    format_progress(
-                        "video encodings", done_count, total, time.monotonic() - started
-                    )
-                )
-        finally:
-            batch.flush()
-    context.log.info(
-        f"video encodings of {library.name}: {counts['encoded']} encoded, "
-        f"{counts['reused']} reused, {counts['kept']} left as they are, "
-        f"{counts['failed']} failed"
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "library": library.name,
-            **counts,
-            "pending_before": total,
-            "policy": settings.policy,
-            "settings": fingerprint,
-            "encoder": encoder.name if encoder else "",
-            "hardware_fallback": fallback or "",
-            "video_seconds": round(video_seconds, 3),
-            "encode_seconds": round(encode_seconds, 3),
-            "speed_x_realtime": round(video_seconds / encode_seconds, 2) if encode_seconds else 0.0,
-            "encoder_peak_memory_mb": peak_memory,
-        }
-    )
+def video_encodings(media_catalog):
+    return run_stage(VIDEO_ENCODINGS, media_catalog)

@@ -50,6 +50,17 @@ def test_previews_and_thumbnails_for_a_real_library(mp: MediaPipeline, instance,
         in (made["failed_files"])
     )
     assert made["batches"] == 1 and made["hosts"]
+    # Each batch step's output says what that attempt did (the collect step reads them when a
+    # batch was delivered twice).
+    [output] = [
+        r.event_log_entry.dagster_event.event_specific_data.metadata
+        for r in instance.get_records_for_run(
+            instance.get_latest_materialization_event(dg.AssetKey("thumbnails")).run_id,
+            of_type=dg.DagsterEventType.STEP_OUTPUT,
+        ).records
+        if "thumbnails_batch[" in r.event_log_entry.dagster_event.step_key
+    ]
+    assert (output["done"].value, output["pending"].value) == (unique_contents - 1, unique_contents)
 
     heic_info = mp.json("info", str(root / "formats" / "heic" / "IMG_2682.heic"))
     with Image.open(heic_info["preview_path"]) as preview:

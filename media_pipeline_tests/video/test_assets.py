@@ -174,10 +174,13 @@ def test_purge_missing_removes_orphaned_encodings(mp: MediaPipeline, instance, t
 
 
 def test_encodings_follow_a_scan_in_their_own_pool(instance) -> None:
-    """Part of `library_pipeline`, pool `video`, and requested once a library's scan lands."""
+    """Part of `library_pipeline`, its batch steps in pool `video`, and requested once a
+    library's scan lands."""
     key = dg.AssetKey("video_encodings")
     assert key in defs.resolve_job_def("library_pipeline").asset_layer.executable_asset_keys
-    assert defs.resolve_assets_def(key).op.pool == "video"
+    graph = defs.resolve_assets_def(key).node_def
+    assert graph.node_named("video_encodings_batch").definition.pool == "video"
+    assert graph.node_named("video_encodings_plan").definition.pool is None
     instance.add_dynamic_partitions("libraries", ["a", "b"])
     first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     assert first.get_requested_partitions(key) == set()
