@@ -220,6 +220,21 @@ class Catalog:
             )
             return {row.rel_path: KnownFile(*row) for row in rows}
 
+    def files_at(self, library_id: int, rel_paths: Sequence[str]) -> dict[str, KnownFile]:
+        """The rows of these paths (the scan's batches look up what an earlier attempt of
+        theirs already committed)."""
+        found: dict[str, KnownFile] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(rel_paths), 500):
+                rows = conn.execute(
+                    select(*_KNOWN_COLUMNS).where(
+                        media_files.c.library_id == library_id,
+                        media_files.c.rel_path.in_(list(rel_paths[start : start + 500])),
+                    )
+                )
+                found.update((row.rel_path, KnownFile(*row)) for row in rows)
+        return found
+
     def present_dirs(self, library_id: int) -> set[str]:
         """Folders that hold present files (far fewer than files, so a set is fine)."""
         with self.engine.connect() as conn:
@@ -456,11 +471,12 @@ class CatalogWriter:
         )
         self.conn.execute(statement, rows)
 
-    def move_file(self, file_id: int, rel_path: str, *, size: int, mtime_ns: int) -> None:
-        """Give an existing row (and everything derived from it) its new path."""
-        self.conn.execute(
+    def move_file(self, file_id: int, rel_path: str, *, size: int, mtime_ns: int) -> bool:
+        """Give a missing row (and everything derived from it) its new path; False when it is
+        missing no more (another batch of the scan moved it first)."""
+        moved = self.conn.execute(
             update(media_files)
-            .where(media_files.c.id == file_id)
+            .where(media_files.c.id == file_id, media_files.c.status == "missing")
             .values(
                 rel_path=rel_path,
                 dir=os.path.dirname(rel_path),
@@ -471,6 +487,7 @@ class CatalogWriter:
                 updated_at=utcnow(),
             )
         )
+        return moved.rowcount == 1
 
     def mark_missing(self, file_ids: Iterable[int]) -> int:
         ids = list(file_ids)

@@ -1,10 +1,12 @@
 """The incremental scan of one library: find new, changed, moved and missing files.
 
-Two passes keep memory flat. Pass 1 walks one folder at a time, compares (size, mtime) with the
-catalog's rows for that folder, marks vanished files missing and spills the files that need
-work to a temporary file. Pass 2 hashes and describes those files and commits them in batches,
-so a cancelled or crashed run keeps every committed batch and the next run resumes from there
-(what was committed compares unchanged in pass 1).
+Two passes keep memory flat. Pass 1 (``plan_scan``) walks one folder at a time, compares
+(size, mtime) with the catalog's rows for that folder, marks vanished files missing and
+spills the files that need work to a work list in a folder. Pass 2 (``scan_chunk``, once per
+chunk of the list: the asset's batch steps, on any machine that shares the folder) hashes and
+describes those files and commits them in batches, so a cancelled or crashed run keeps every
+committed batch and the next run resumes from there (what was committed compares unchanged in
+pass 1, and in a chunk delivered again). ``finish_scan`` links what spans chunks.
 
 Moves are found by content: a new path whose hash matches a catalogued file whose old path no
 longer exists takes over that row, keeping its id and everything derived from it.
@@ -16,9 +18,11 @@ import json
 import os
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from media_pipeline.catalog.face_regions import import_face_regions
 from media_pipeline.catalog.live import link_live_photos, save_motion_video
@@ -30,6 +34,8 @@ from media_pipeline.scan.hashing import hash_bytes, hash_file
 from media_pipeline.scan.walk import Directory, walk
 
 STAGE = "scan"
+WORK_LIST = "work.jsonl"  # in a plan's folder: one line per file to hash and describe
+MARKED_MISSING = "missing.json"  # the rows pass 1 marked missing
 # Bump when metadata extraction changes: rows of an older version are described again.
 METADATA_VERSION = 2  # 2: captions, rating, keywords, state, Live Photo identifiers
 
@@ -49,6 +55,7 @@ class ScanSettings:
     verify: bool = True
     # Images up to this size are read once into memory for both the hash and the decoder.
     read_whole_limit: int = 64 << 20
+    chunk_files: int = 10_000  # files per chunk of pass 2 (a batch step of the asset)
 
 
 @dataclass
@@ -71,6 +78,11 @@ class ScanCounts:
     def ok(self) -> int:
         return self.new + self.changed + self.moved + self.unchanged
 
+    def add(self, other: ScanCounts) -> None:
+        """Another part's counts (a chunk of pass 2) added to these."""
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
 
@@ -84,13 +96,46 @@ class WorkItem:
     sidecar: str | None
 
 
+@dataclass(frozen=True)
+class ScanChunk:
+    """One batch of pass 2: ``files`` lines of the plan's work list from byte ``offset``. It
+    passes between steps (and machines) through the work folder under MEDIA_PIPELINE_HOME."""
+
+    index: int
+    offset: int
+    files: int
+
+
+@dataclass
+class ScanPlan:
+    """What pass 1 found: its counts, and the work list in ``folder`` (one JSON line per file
+    to hash and describe, plus the rows it marked missing, which pass 2 may find moved)."""
+
+    counts: ScanCounts
+    folder: Path
+    offsets: array  # the byte offset of each line of the work list
+
+    @property
+    def total(self) -> int:
+        return len(self.offsets)
+
+    def chunks(self, files: int) -> list[ScanChunk]:
+        files = max(files, 1)
+        return [
+            ScanChunk(index, self.offsets[start], min(files, self.total - start))
+            for index, start in enumerate(range(0, self.total, files))
+        ]
+
+
 @dataclass
 class _Batch:
     """Writes prepared in memory and applied together in one transaction."""
 
     library_id: int
+    counts: ScanCounts
+    marked_missing: set[int]
     files: list[FileVersion] = field(default_factory=list)
-    moves: list[tuple[int, WorkItem]] = field(default_factory=list)
+    moves: list[tuple[int, WorkItem, bool]] = field(default_factory=list)  # (row, to, resolve)
     failures: list[FileFailure] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
     named_faces: list[tuple[str, Any]] = field(default_factory=list)  # (content hash, regions)
@@ -99,11 +144,24 @@ class _Batch:
     def __len__(self) -> int:
         return len(self.files) + len(self.moves) + len(self.failures)
 
-    def flush(self, catalog: Catalog) -> None:
+    def flush(self, catalog: Catalog) -> list[WorkItem]:
+        """Apply what is prepared; the files whose move another batch of the scan made first
+        come back (they are new files, to be described)."""
+        lost: list[WorkItem] = []
         if len(self) or self.resolved:
             with catalog.transaction() as writer:
-                for file_id, item in self.moves:
-                    writer.move_file(file_id, item.rel_path, size=item.size, mtime_ns=item.mtime_ns)
+                for file_id, item, resolve in self.moves:
+                    if not writer.move_file(
+                        file_id, item.rel_path, size=item.size, mtime_ns=item.mtime_ns
+                    ):
+                        lost.append(item)
+                        continue
+                    self.counts.moved += 1
+                    if file_id in self.marked_missing:
+                        self.counts.missing -= 1  # marked missing by pass 1: moved after all
+                        self.marked_missing.discard(file_id)
+                    if resolve:
+                        self.resolved.append(item.rel_path)
                 writer.upsert_files(self.library_id, self.files)
                 writer.record_errors(self.library_id, self.failures)
                 writer.resolve_errors(self.library_id, STAGE, self.resolved)
@@ -111,6 +169,7 @@ class _Batch:
         self.files, self.moves, self.failures, self.resolved = [], [], [], []
         self.named_faces = []
         self.started = time.monotonic()
+        return lost
 
 
 def scan_library(
@@ -119,22 +178,83 @@ def scan_library(
     settings: ScanSettings | None = None,
     progress: Progress | None = None,
 ) -> ScanCounts:
+    """The whole scan in this process: pass 1, every chunk of pass 2, then the library's
+    links (what the `media_catalog` asset does in its plan, batch and collect steps)."""
     settings = settings or ScanSettings()
-    counts = ScanCounts()
     started = time.monotonic()
-    _check_root(catalog, library)
-    # Files marked missing in pass 1 that pass 2 finds moved count as moved, not missing.
-    marked_missing: set[int] = set()
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as worklist:
-        total = _compare(catalog, library, counts, worklist, marked_missing)
-        counts.walk_seconds = time.monotonic() - started
-        worklist.seek(0)
-        work = _read_worklist(worklist)
-        _process(catalog, library, settings, counts, work, total, progress, marked_missing)
-    link_live_photos(catalog, library.id)
-    catalog.touch_library_scanned(library.id)
+    with tempfile.TemporaryDirectory(prefix="scan-") as folder:
+        plan = plan_scan(catalog, library, Path(folder))
+        counts = plan.counts
+        done = 0
+        for chunk in plan.chunks(settings.chunk_files):
+
+            def report(finished: int, _: int, elapsed: float, before: int = done) -> None:
+                if progress is not None:
+                    progress(before + finished, plan.total, elapsed)
+
+            counts.add(scan_chunk(catalog, library, settings, plan.folder, chunk, report))
+            done += chunk.files
+    finish_scan(catalog, library)
     counts.seconds = time.monotonic() - started
     return counts
+
+
+def plan_scan(catalog: Catalog, library: Library, folder: Path) -> ScanPlan:
+    """Pass 1 into ``folder``: walk, compare, mark missing, write the work list."""
+    started = time.monotonic()
+    _check_root(catalog, library)
+    counts = ScanCounts()
+    marked_missing: set[int] = set()
+    offsets = array("q")
+    with open(folder / WORK_LIST, "wb") as worklist:
+        _compare(catalog, library, counts, worklist, offsets, marked_missing)
+    (folder / MARKED_MISSING).write_text(json.dumps(sorted(marked_missing)))
+    counts.walk_seconds = time.monotonic() - started
+    return ScanPlan(counts, folder, offsets)
+
+
+def scan_chunk(
+    catalog: Catalog,
+    library: Library,
+    settings: ScanSettings,
+    folder: Path,
+    chunk: ScanChunk,
+    progress: Progress | None = None,
+) -> ScanCounts:
+    """Pass 2 over one chunk: hash, detect moves, describe, commit. Idempotent: what an
+    earlier attempt of the chunk (or another scan) committed since the plan is skipped."""
+    counts = ScanCounts()
+    marked_missing = set(json.loads((folder / MARKED_MISSING).read_text()))
+    with open(folder / WORK_LIST, "rb") as worklist:
+        worklist.seek(chunk.offset)
+        items = [_work_item(worklist.readline()) for _ in range(chunk.files)]
+    failures = catalog.unresolved_failures(library.id, STAGE)
+    known = catalog.files_at(library.id, [item.rel_path for item in items])
+    work = []
+    for item in items:
+        row = known.get(item.rel_path)
+        if row is not None and _current(row, item):
+            counts.unchanged += 1
+        elif row is None and failures.get(item.rel_path) == (item.size, item.mtime_ns):
+            counts.failed_unchanged += 1
+        else:
+            work.append(item)
+    _process(catalog, library, settings, counts, work, failures, progress, marked_missing)
+    return counts
+
+
+def finish_scan(catalog: Catalog, library: Library) -> None:
+    """After every chunk: Live Photo pairs (which may span chunks), the scan's time."""
+    link_live_photos(catalog, library.id)
+    catalog.touch_library_scanned(library.id)
+
+
+def _current(row: Any, item: WorkItem) -> bool:
+    return (
+        row.status == "present"
+        and (row.size, row.mtime_ns) == (item.size, item.mtime_ns)
+        and row.metadata_version == METADATA_VERSION
+    )
 
 
 def _check_root(catalog: Catalog, library: Library) -> None:
@@ -157,15 +277,17 @@ def _compare(
     catalog: Catalog,
     library: Library,
     counts: ScanCounts,
-    worklist: Any,
+    worklist: BinaryIO,
+    offsets: array,
     marked_missing: set[int],
-) -> int:
-    """Pass 1: walk, compare with the catalog, mark missing, spill the work. Returns its size."""
+) -> None:
+    """Pass 1: walk, compare with the catalog, mark missing, spill the work to ``worklist``
+    (the offset of each line in ``offsets``)."""
     failures = catalog.unresolved_failures(library.id, STAGE)
     unseen = catalog.unresolved_error_paths(library.id)  # failed paths the walk has not met
     visited: set[str] = set()
     unreadable: list[str] = []
-    total = 0
+    written = 0
     for directory in walk(library.root):
         visited.add(directory.rel_dir)
         unseen.discard(directory.rel_dir)
@@ -175,20 +297,15 @@ def _compare(
         for item in _media_in(directory, counts):
             counts.seen += 1
             row = known.pop(item.rel_path, None)
-            if (
-                row is not None
-                and row.status == "present"
-                and (row.size, row.mtime_ns) == (item.size, item.mtime_ns)
-                and row.metadata_version == METADATA_VERSION
-            ):
+            if row is not None and _current(row, item):
                 counts.unchanged += 1
             elif row is None and failures.get(item.rel_path) == (item.size, item.mtime_ns):
                 counts.failed_unchanged += 1  # failed before and unchanged: see `errors --retry`
             else:
                 file_id = row.id if row is not None else None
                 line = [item.rel_path, item.size, item.mtime_ns, file_id, item.sidecar]
-                worklist.write(json.dumps(line) + "\n")
-                total += 1
+                offsets.append(written)
+                written += worklist.write(json.dumps(line).encode() + b"\n")
         if not directory.readable:
             unreadable.append(directory.rel_dir)
             known = {}  # an unreadable folder's files are not missing, just out of reach
@@ -210,7 +327,6 @@ def _compare(
         counts.missing += len(ids)
         marked_missing.update(ids)
     _resolve_gone_failures(catalog, library, unseen, unreadable)
-    return total
 
 
 def _resolve_gone_failures(
@@ -253,10 +369,9 @@ def _media_in(directory: Directory, counts: ScanCounts) -> Iterator[WorkItem]:
         )
 
 
-def _read_worklist(worklist: Any) -> Iterator[WorkItem]:
-    for line in worklist:
-        rel_path, size, mtime_ns, file_id, sidecar = json.loads(line)
-        yield WorkItem(rel_path, size, mtime_ns, file_id, sidecar)
+def _work_item(line: bytes) -> WorkItem:
+    rel_path, size, mtime_ns, file_id, sidecar = json.loads(line)
+    return WorkItem(rel_path, size, mtime_ns, file_id, sidecar)
 
 
 def _process(
@@ -264,38 +379,37 @@ def _process(
     library: Library,
     settings: ScanSettings,
     counts: ScanCounts,
-    work: Iterator[WorkItem],
-    total: int,
+    work: list[WorkItem],
+    failures: dict[str, tuple[int, int]],
     progress: Progress | None,
     marked_missing: set[int],
 ) -> None:
     """Pass 2: hash, detect moves, describe, commit in batches; failures go to the ledger."""
-    failures = catalog.unresolved_failures(library.id, STAGE)
     # A move needs a missing row to come from: none (a first scan), no look-ups at all.
     moves_possible = catalog.count_files(library.id, status="missing") > 0
-    batch = _Batch(library.id)
+    batch = _Batch(library.id, counts, marked_missing)
     started = last_report = time.monotonic()
+    total = len(work)
     done = 0
+
+    def one(item: WorkItem, moves: bool) -> None:
+        failed = item.rel_path in failures
+        _process_one(catalog, library, settings, counts, item, batch, failed, moves)
+
     try:
         for item in work:
-            _process_one(
-                catalog,
-                library,
-                settings,
-                counts,
-                item,
-                batch,
-                item.rel_path in failures,
-                marked_missing,
-                moves_possible,
-            )
+            one(item, moves_possible)
             done += 1
             now = time.monotonic()
             if len(batch) >= settings.batch_size or now - batch.started >= settings.batch_seconds:
-                batch.flush(catalog)
+                for lost in batch.flush(catalog):
+                    one(lost, False)
             if progress and now - last_report >= settings.progress_seconds:
                 progress(done, total, now - started)
                 last_report = now
+        while lost_moves := batch.flush(catalog):
+            for lost in lost_moves:
+                one(lost, False)
     finally:
         # Everything prepared so far is complete work: keep it even when interrupted.
         batch.flush(catalog)
@@ -311,7 +425,6 @@ def _process_one(
     item: WorkItem,
     batch: _Batch,
     failed_before: bool,
-    marked_missing: set[int],
     moves_possible: bool,
 ) -> None:
     path = library.absolute(item.rel_path)
@@ -336,16 +449,10 @@ def _process_one(
     counts.bytes_hashed += read
 
     if item.file_id is None and moves_possible:
-        claimed = {file_id for file_id, _ in batch.moves}
+        claimed = {file_id for file_id, _, _ in batch.moves}
         moved_from = _moved_from(catalog, library, content_hash, rel, claimed)
         if moved_from is not None:
-            counts.moved += 1
-            if moved_from in marked_missing:
-                counts.missing -= 1
-                marked_missing.discard(moved_from)
-            batch.moves.append((moved_from, item))
-            if failed_before:
-                batch.resolved.append(rel)
+            batch.moves.append((moved_from, item, failed_before))  # counted once applied
             return
 
     try:

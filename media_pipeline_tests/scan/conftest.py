@@ -8,6 +8,8 @@ from media_pipeline import settings
 from media_pipeline.catalog.store import Catalog, Library, open_catalog
 from media_pipeline.scan.scanner import ScanCounts, ScanSettings, scan_library
 
+CHUNK_FILES = 2
+
 
 class LibraryUnderTest:
     def __init__(self, catalog: Catalog, library: Library) -> None:
@@ -16,7 +18,10 @@ class LibraryUnderTest:
         self.root = Path(library.root)
 
     def scan(self, **overrides) -> ScanCounts:
-        return scan_library(self.catalog, self.library, ScanSettings(**overrides))
+        """A scan in chunks of 2 files (unless told otherwise), so every test also crosses the
+        boundaries of the asset's batch steps: moves, copies and pairs across chunks."""
+        settings = ScanSettings(**{"chunk_files": CHUNK_FILES, **overrides})
+        return scan_library(self.catalog, self.library, settings)
 
     def rows(self) -> dict[str, tuple[int, str]]:
         """rel_path -> (id, status) of every catalogued file."""

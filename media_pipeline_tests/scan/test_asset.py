@@ -30,7 +30,7 @@ def _materialize(instance, partition: str) -> dg.ExecuteInProcessResult:
 
 
 def test_a_locked_database_is_retried_with_backoff(instance, registered, monkeypatch) -> None:
-    real_scan = assets.scan_library
+    real_scan = assets.plan_scan
     calls = []
 
     def locked_once(*args, **kwargs):
@@ -39,7 +39,7 @@ def test_a_locked_database_is_retried_with_backoff(instance, registered, monkeyp
             raise OperationalError("UPDATE libraries", {}, Exception("database is locked"))
         return real_scan(*args, **kwargs)
 
-    monkeypatch.setattr(assets, "scan_library", locked_once)
+    monkeypatch.setattr(assets, "plan_scan", locked_once)
     monkeypatch.setattr(retries, "BASE_DELAY_SECONDS", 0.05)
     result = _materialize(instance, registered)
     assert result.success and len(calls) == 2
