@@ -15,7 +15,7 @@ linkage over squared distances (UPGMA; the same partitions as plain average link
 corpora). Pairs of faces closer than the cut are found blockwise (a sparse graph, never an
 n² matrix); two groups with no such pair can never be closer than the cut as wholes, so
 each connected component of that graph is clustered on its own, exactly: a component of
-up to ``DENSE_COMPONENT`` faces (people and their look-alikes: nearly all of them) by
+up to ``DENSE_COMPONENT`` faces (a person and its look-alikes; in the benchmark, all) by
 scipy's average linkage over its squared distances, a larger one by merging reciprocal
 nearest groups round by round over its edges, which needs only each group's sum and size
 and gives the greedy algorithm's hierarchy (the linkage is reducible). Measured on 100,000
