@@ -180,8 +180,8 @@ def _sparse_average_linkage(
     sums = np.asarray(x, dtype=np.float64).copy()
     counts = np.ones(count, dtype=np.float64)
     floor = _similarity_floor(cut)
+    similarity = _similarities(sums, counts, i, j)
     while len(i):
-        similarity = _similarities(sums, counts, i, j)
         alive = similarity >= floor
         i, j, similarity = i[alive], j[alive], similarity[alive]
         if not len(i):
@@ -202,10 +202,19 @@ def _sparse_average_linkage(
         mapping = np.arange(count, dtype=np.int32)
         mapping[gone] = keep
         labels = mapping[labels]
-        i, j = mapping[i], mapping[j]
-        i, j = np.minimum(i, j), np.maximum(i, j)
-        distinct = np.unique((i.astype(np.int64) * count + j)[i != j])
-        i, j = (distinct // count).astype(np.int32), (distinct % count).astype(np.int32)
+        # Only edges of merged groups change: re-map, de-duplicate and re-score those (the
+        # others keep their score; none of them can duplicate a changed one).
+        merged = np.zeros(count, dtype=bool)
+        merged[keep] = True
+        merged[gone] = True
+        touched = merged[i] | merged[j]
+        ti, tj = mapping[i[touched]], mapping[j[touched]]
+        ti, tj = np.minimum(ti, tj), np.maximum(ti, tj)
+        distinct = np.unique((ti.astype(np.int64) * count + tj)[ti != tj])
+        ti, tj = (distinct // count).astype(np.int32), (distinct % count).astype(np.int32)
+        i = np.concatenate([i[~touched], ti])
+        j = np.concatenate([j[~touched], tj])
+        similarity = np.concatenate([similarity[~touched], _similarities(sums, counts, ti, tj)])
     return labels
 
 
