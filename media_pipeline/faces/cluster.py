@@ -69,7 +69,7 @@ GROUPING_VERSION = "rms-average-linkage/1"
 # downloaded in this environment).
 DEFAULT_MAX_DISTANCE = {"dlib": 0.44, "insightface": 1.0}
 PAIR_BLOCK_BYTES = 32 * 2**20  # similarity block of the pair search (memory stays flat)
-EDGE_CHUNK = 65_536  # edges whose linkage is computed at once
+EDGE_CHUNK = 16_384  # edges whose linkage is computed at once (2 x 16 MB of sums)
 DENSE_COMPONENT = 2048  # faces up to which a component is clustered densely (16 MB)
 
 
@@ -160,8 +160,13 @@ def average_linkage(x: np.ndarray, cut: float) -> np.ndarray:
             np.minimum.at(smallest, flat, members)
             labels[members] = smallest[flat]
     if large:
+        # Re-indexed to the large components' rows: the group sums hold only those.
         inside = np.isin(component[i], large)
-        labels = _sparse_average_linkage(x, i[inside], j[inside], cut, labels)
+        rows = np.flatnonzero(np.isin(component, large))
+        local_i = np.searchsorted(rows, i[inside]).astype(np.int32)
+        local_j = np.searchsorted(rows, j[inside]).astype(np.int32)
+        local = _sparse_average_linkage(x[rows], local_i, local_j, cut, np.arange(len(rows)))
+        labels[rows] = rows[local]
     return labels
 
 

@@ -48,7 +48,7 @@ def _blobs(seed: int, people: int, faces: int, dim: int, noise: float) -> np.nda
     )
 
 
-@pytest.mark.parametrize("dense_component", [0, 2048], ids=["sparse-rounds", "dense-parts"])
+@pytest.mark.parametrize("dense_component", [0, 40, 2048], ids=["rounds", "mixed", "dense"])
 def test_average_linkage_is_scipys_without_the_dense_matrix(
     monkeypatch: pytest.MonkeyPatch, dense_component: int
 ) -> None:
