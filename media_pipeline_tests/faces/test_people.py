@@ -65,6 +65,17 @@ def _upright_width(path: Path) -> int:
         return image.height if orientation >= 5 else image.width
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def people_catalog(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The catalog on SQLite (the default) or a fresh PostgreSQL database; people of 2 faces."""
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_database")
+        url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{database}"
+        monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
+    monkeypatch.setenv("MEDIA_PIPELINE_FACE_MIN_FACES", "2")
+    return request.param
+
+
 @pytest.fixture
 def faces_library(tmp_path: Path) -> Path:
     root = tmp_path / "family"
@@ -73,22 +84,8 @@ def faces_library(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize(
-    "catalog_on", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def test_people_found_named_recognised_and_kept(
-    mp,
-    instance,
-    faces_library: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-    catalog_on: str,
-) -> None:
-    if catalog_on == "postgresql":
-        database = request.getfixturevalue("postgres_database")
-        url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{database}"
-        monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
-    monkeypatch.setenv("MEDIA_PIPELINE_FACE_MIN_FACES", "2")
+@pytest.mark.usefixtures("people_catalog")
+def test_people_found_named_recognised_and_kept(mp, instance, faces_library: Path) -> None:
     mp("library", "add", "family", str(faces_library))
     mp("run")
 
@@ -277,26 +274,14 @@ def test_the_whole_faces_corpus_at_once_keeps_kit_and_rose_apart(
     assert _latest(instance, "face_clusters")["people"].value == len(identities)
 
 
-@pytest.mark.parametrize(
-    "catalog_on", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.mark.usefixtures("people_catalog")
 def test_a_merge_during_a_regrouping_waits_for_it(
-    mp,
-    instance,
-    faces_library: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-    catalog_on: str,
+    mp, instance, faces_library: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The regrouping holds the catalog writer's lock over persons and faces from releasing
     the faces until they are placed again: a user's merge in between waits, then applies to
     the regrouped people (without the lock it would delete a person whose id a new group is
     about to take over)."""
-    if catalog_on == "postgresql":
-        database = request.getfixturevalue("postgres_database")
-        url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{database}"
-        monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
-    monkeypatch.setenv("MEDIA_PIPELINE_FACE_MIN_FACES", "2")
     mp("library", "add", "family", str(faces_library))
     mp("run")
     counts = {person["id"]: person["face_count"] for person in mp.json("people")}
