@@ -1,6 +1,6 @@
 """Face benchmark (on demand, not a test): python bench/faces.py [--repeat N] [--photos DIR]
 [--insightface-pack DIR] [--cluster-sizes 10000,100000] [--dim N] [--cluster-repeat N]
-[--backends] [--cluster] [--quality]
+[--backends] [--cluster] [--chain] [--quality]
 
 Sections (default: all three; name some with their flags to run only those):
 
@@ -27,7 +27,10 @@ Sections (default: all three; name some with their flags to run only those):
   incremental path: 1,000 new faces of existing identities against the clustered ones (share
   joined to the right person), and ``recognise`` of 10,000 faces (90% of trained people,
   10% of strangers) against 20,000 named ones (accuracy: the right person, or unknown for a
-  stranger); medians of ``--repeat`` runs.
+  stranger); medians of ``--repeat`` runs. ``--chain``: a worst case instead, people of 50
+  faces on average whose centres lie on a random walk of ``CHAIN_STEP`` steps (each looks
+  like the last), so the close-pair graph chains into big components, as look-alikes in a
+  large real library may: time and the largest component's size.
 - ``--quality``: with dlib (upsample 1, as the pipeline) on faces-lfw (the face nearest
   each photo's centre, labelled by its folder) and on the labelled corpus faces (labels.py):
   pair distances (same person / different people), each face's RMS distance to its own
@@ -64,6 +67,7 @@ from media_pipeline_tests.faces.standins import preview, standin_pack  # noqa: E
 MAX_DISTANCE = DEFAULT_MAX_DISTANCE["dlib"]
 SAME_DISTANCE = 0.26  # mean distance of two faces of one synthetic identity
 THRESHOLDS = (0.38, 0.42, 0.44, 0.46, 0.48, 0.50)
+CHAIN_STEP = 0.45  # distance between consecutive centres of the --chain population
 LFW = FACES.parent / "faces-lfw"
 
 
@@ -284,6 +288,46 @@ def bench_cluster(sizes: list[int], dim: int, repeat: int, cluster_repeat: int) 
             f"peak RSS {before:.0f} -> {after:.0f} MB"
         )
     bench_recognise(dim, repeat)
+
+
+def chained_population(count: int, dim: int, rng):
+    """(faces, identity per face): ``count // 50`` people whose centres lie on a random walk
+    over the sphere, CHAIN_STEP apart, so that neighbours on the walk look alike."""
+    import numpy as np
+
+    centres = [unit_rows(rng.standard_normal((1, dim)))[0]]
+    for _ in range(count // 50 - 1):
+        turn = rng.standard_normal(dim).astype(np.float32)
+        turn -= (turn @ centres[-1]) * centres[-1]
+        step = centres[-1] + CHAIN_STEP * turn / np.linalg.norm(turn)
+        centres.append(step / np.linalg.norm(step))
+    identities = rng.integers(0, len(centres), count)
+    return faces_of(np.array(centres, dtype=np.float32), identities, rng), identities
+
+
+def bench_chain(sizes: list[int], dim: int) -> None:
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.metrics import adjusted_rand_score
+
+    from media_pipeline.faces.cluster import average_linkage, close_pairs
+
+    print(f"\n== chained people: average_linkage at {MAX_DISTANCE}, {os.cpu_count()} cores")
+    for count in sizes:
+        faces, truth = chained_population(count, dim, np.random.default_rng(count))
+        i, j = close_pairs(faces, MAX_DISTANCE)
+        graph = coo_matrix((np.ones(len(i), np.int8), (i, j)), shape=(count, count))
+        largest = np.bincount(connected_components(graph, directed=False)[1]).max()
+        del i, j, graph
+        before = peak_rss_mb()
+        median, _, _, labels = timed(1, average_linkage, faces, MAX_DISTANCE)
+        print(
+            f"chained {count} faces ({int(truth.max()) + 1} people, largest component "
+            f"{largest}): {median:.2f} s  {len(set(labels.tolist()))} groups, ARI "
+            f"{adjusted_rand_score(truth, labels):.4f}  peak RSS {before:.0f} -> "
+            f"{peak_rss_mb():.0f} MB"
+        )
 
 
 def bench_recognise(dim: int, repeat: int) -> None:
@@ -518,10 +562,11 @@ def main() -> None:
     parser.add_argument("--cluster-repeat", type=int, default=1, help="runs per cluster size")
     parser.add_argument("--backends", action="store_true", help="time the face backends")
     parser.add_argument("--cluster", action="store_true", help="time clustering, recognition")
+    parser.add_argument("--chain", action="store_true", help="time clustering of chained people")
     parser.add_argument("--quality", action="store_true", help="clustering quality on the corpus")
     args = parser.parse_args()
     repeat = max(args.repeat, 1)
-    everything = not (args.backends or args.cluster or args.quality)
+    everything = not (args.backends or args.cluster or args.chain or args.quality)
     # insightface's alignment calls a scikit-image API that warns on every face.
     warnings.filterwarnings("ignore", category=FutureWarning, module="insightface")
 
@@ -556,6 +601,8 @@ def main() -> None:
     if everything or args.cluster:
         sizes = [int(size) for size in args.cluster_sizes.split(",") if size]
         bench_cluster(sizes, args.dim, repeat, max(args.cluster_repeat, 1))
+    if args.chain:
+        bench_chain([int(size) for size in args.cluster_sizes.split(",") if size], args.dim)
     if everything or args.quality:
         bench_quality(previews)
         if not (everything or args.cluster):  # the 100,000-face time and memory with it

@@ -20,9 +20,8 @@ from media_pipeline.catalog.faces import (
     MATCH_OVERLAP,
     FoundFace,
     _overlap,
-    create_people,
-    name_person,
     named_people,
+    person_named,
     place_faces,
     save_face_scans,
 )
@@ -35,13 +34,13 @@ Regions = Sequence[tuple[str, list[tuple[str, Box]]]]  # (content hash, [(name, 
 
 
 def _person(catalog: Catalog, name: str, cover: int, known: dict[str, int]) -> int:
-    """The person called `name`, created (with `cover` as cover face) when nobody is."""
-    person = known.get(name.casefold())
-    if person is None:
-        [person] = create_people(catalog, [cover])
-        name_person(catalog, person, name)
-        known[name.casefold()] = person
-    return person
+    """The person called `name` (case and surrounding blanks aside: a region names the
+    person the user already has, never a second one), created with `cover` as cover face
+    when nobody is."""
+    key = name.strip().casefold()
+    if key not in known:
+        known[key] = person_named(catalog, name, cover)
+    return known[key]
 
 
 def import_face_regions(
@@ -50,7 +49,7 @@ def import_face_regions(
     """Place each content's named regions (name, upright pixel box); returns faces placed."""
     if not found:
         return 0
-    known = {name.casefold(): person for person, name in named_people(catalog).items()}
+    known = {name.strip().casefold(): person for person, name in named_people(catalog).items()}
     columns = (faces.c.id, faces.c.x1, faces.c.y1, faces.c.x2, faces.c.y2, faces.c.person_id)
     placed = 0
     for content_hash, regions in found:

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    text,
+    update,
+)
 
 from media_pipeline.catalog.schema import (
     face_groupings,
@@ -21,7 +33,7 @@ from media_pipeline.catalog.schema import (
     persons,
     thumbnails,
 )
-from media_pipeline.catalog.store import Catalog, file_path, utcnow
+from media_pipeline.catalog.store import Catalog, CatalogWriter, file_path, utcnow
 
 STAGE = "faces"
 USER = "user"  # assigned_by of a face the user placed: the algorithms never move it
@@ -31,6 +43,41 @@ RECOGNITION = "recognition"
 # in the other (not IoU: detectors draw boxes of different tightness around the same face,
 # dlib's HOG box sits well inside SCRFD's, while two faces never overlap that much).
 MATCH_OVERLAP = 0.6
+
+
+# The grouping's reads and writes take a Catalog (each in a transaction of its own) or the
+# CatalogWriter of a people rebuild (all in the rebuild's one locked transaction).
+Target = Catalog | CatalogWriter
+
+
+@contextmanager
+def _writing(target: Target) -> Iterator[CatalogWriter]:
+    if isinstance(target, CatalogWriter):
+        yield target
+    else:
+        with target.transaction() as writer:
+            yield writer
+
+
+@contextmanager
+def _reading(target: Target) -> Iterator[Connection]:
+    if isinstance(target, CatalogWriter):
+        yield target.conn
+    else:
+        with target.engine.connect() as conn:
+            yield conn
+
+
+@contextmanager
+def people_rebuild(catalog: Catalog) -> Iterator[CatalogWriter]:
+    """One transaction holding the writer's exclusive lock over persons and faces: a
+    regrouping releases faces, regroups and places them again, and a concurrent assignment
+    (a user's merge or move, another run's placement) waits for it instead of landing
+    between the release and the placement (a merge could delete a person whose id a new
+    group is about to take over)."""
+    with catalog.transaction() as writer:
+        writer.exclusive(persons, faces)
+        yield writer
 
 
 @dataclass(frozen=True)
@@ -196,15 +243,16 @@ def save_face_scans(
         )
 
 
-def load_faces(catalog: Catalog, model: str, page: int = 20_000) -> FaceTable:
-    """Every face by ``model`` in a present file, paged by id (no long transaction)."""
+def load_faces(catalog: Target, model: str, page: int = 20_000) -> FaceTable:
+    """Every face by ``model`` in a present file, paged by id (no long transaction unless
+    inside a rebuild's)."""
     ids: list[int] = []
     people: list[int] = []
     assigned_by: list[str | None] = []
     vectors: list[bytes] = []
     after = 0
     while True:
-        with catalog.engine.connect() as conn:
+        with _reading(catalog) as conn:
             rows = conn.execute(
                 select(faces.c.id, faces.c.person_id, faces.c.assigned_by, faces.c.embedding)
                 .where(faces.c.model == model, faces.c.id > after, _present())
@@ -233,17 +281,41 @@ def load_faces(catalog: Catalog, model: str, page: int = 20_000) -> FaceTable:
     )
 
 
-def named_people(catalog: Catalog) -> dict[int, str]:
-    with catalog.engine.connect() as conn:
+def named_people(catalog: Target) -> dict[int, str]:
+    with _reading(catalog) as conn:
         rows = conn.execute(select(persons.c.id, persons.c.name).where(persons.c.name.is_not(None)))
         return {row.id: row.name for row in rows}
 
 
-def create_people(catalog: Catalog, covers: Sequence[int]) -> list[int]:
+def person_named(catalog: Catalog, name: str, cover: int) -> int:
+    """The person called ``name`` (case and surrounding blanks aside), created with ``cover``
+    as its cover face when nobody is. Looked up and created under the writer's exclusive
+    lock over persons: two imports at once never make two people of one name."""
+    wanted = name.strip()
+    if not wanted:
+        raise ValueError("a name cannot be empty")
+    with catalog.transaction() as writer:
+        writer.exclusive(persons)
+        rows = writer.conn.execute(
+            select(persons.c.id, persons.c.name).where(persons.c.name.is_not(None))
+        )
+        for person, existing in rows.all():
+            if existing.strip().casefold() == wanted.casefold():
+                return int(person)
+        now = utcnow()
+        result = writer.conn.execute(
+            persons.insert().values(
+                cover_face_id=cover, name=wanted, created_at=now, updated_at=now
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def create_people(catalog: Target, covers: Sequence[int]) -> list[int]:
     """One new person per cover face id; their ids, in order."""
     now = utcnow()
     created = []
-    with catalog.transaction() as writer:
+    with _writing(catalog) as writer:
         for cover in covers:
             result = writer.conn.execute(
                 persons.insert().values(cover_face_id=cover, created_at=now, updated_at=now)
@@ -253,7 +325,7 @@ def create_people(catalog: Catalog, covers: Sequence[int]) -> list[int]:
 
 
 def place_faces(
-    catalog: Catalog, assignments: Iterable[tuple[int, int | None, str | None, float | None]]
+    catalog: Target, assignments: Iterable[tuple[int, int | None, str | None, float | None]]
 ) -> None:
     """Set (face id, person id, placed by, certainty) of faces still in nobody and not held
     by the user: whoever placed a face first (the user, a concurrent run) keeps it."""
@@ -276,7 +348,7 @@ def place_faces(
             certainty=bindparam("certainty"),
         )
     )
-    with catalog.transaction() as writer:
+    with _writing(catalog) as writer:
         writer.conn.execute(statement, rows)
 
 
@@ -284,21 +356,21 @@ def _empty_and_unnamed() -> ColumnElement[bool]:
     return persons.c.name.is_(None) & ~exists().where(faces.c.person_id == persons.c.id)
 
 
-def drop_empty_people(catalog: Catalog, person_ids: Sequence[int]) -> int:
+def drop_empty_people(catalog: Target, person_ids: Sequence[int]) -> int:
     """Remove unnamed people of ``person_ids`` that got no face (a concurrent run placed
     their faces first)."""
     if not person_ids:
         return 0
-    with catalog.transaction() as writer:
+    with _writing(catalog) as writer:
         result = writer.conn.execute(
             delete(persons).where(persons.c.id.in_(list(person_ids)), _empty_and_unnamed())
         )
         return result.rowcount or 0
 
 
-def kept_people(catalog: Catalog) -> set[int]:
+def kept_people(catalog: Target) -> set[int]:
     """People a regrouping leaves alone: named ones, and those the user merged into."""
-    with catalog.engine.connect() as conn:
+    with _reading(catalog) as conn:
         rows = conn.execute(
             select(persons.c.id).where(
                 persons.c.name.is_not(None) | persons.c.merged_at.is_not(None)
@@ -307,9 +379,7 @@ def kept_people(catalog: Catalog) -> set[int]:
         return {row.id for row in rows}
 
 
-def release_faces(
-    catalog: Catalog, by: Sequence[str], keep_people: Iterable[int]
-) -> dict[int, int]:
+def release_faces(catalog: Target, by: Sequence[str], keep_people: Iterable[int]) -> dict[int, int]:
     """Take faces placed by ``by`` out of every person except ``keep_people`` (the start of a
     regrouping: named and merged people keep theirs, the user's placements are never undone).
     Returns face id -> the person it was in; those people stay (empty) so that the new
@@ -320,7 +390,7 @@ def release_faces(
         faces.c.person_id.is_not(None),
         ~faces.c.person_id.in_(keep),
     )
-    with catalog.transaction() as writer:
+    with _writing(catalog) as writer:
         released = dict(
             writer.conn.execute(select(faces.c.id, faces.c.person_id).where(condition)).all()
         )
@@ -330,16 +400,16 @@ def release_faces(
     return released
 
 
-def grouping_fingerprint(catalog: Catalog, model: str) -> str | None:
+def grouping_fingerprint(catalog: Target, model: str) -> str | None:
     """The fingerprint (faces/cluster.py) of the grouping that made ``model``'s people."""
-    with catalog.engine.connect() as conn:
+    with _reading(catalog) as conn:
         return conn.execute(
             select(face_groupings.c.fingerprint).where(face_groupings.c.model == model)
         ).scalar()
 
 
-def record_grouping(catalog: Catalog, model: str, fingerprint: str) -> None:
-    with catalog.transaction() as writer:
+def record_grouping(catalog: Target, model: str, fingerprint: str) -> None:
+    with _writing(catalog) as writer:
         writer.conn.execute(delete(face_groupings).where(face_groupings.c.model == model))
         writer.conn.execute(
             face_groupings.insert().values(

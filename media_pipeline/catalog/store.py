@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     create_engine,
     event,
+    false,
     func,
     make_url,
     select,
@@ -422,11 +423,15 @@ class CatalogWriter:
         """Rebuilds of these tables in overlapping runs wait for each other instead of
         inserting the same keys twice. PostgreSQL: SHARE ROW EXCLUSIVE conflicts with itself
         and with writes, never with readers. SQLite runs one writer at a time from the first
-        write of a transaction, so a rebuild starts with a write (its delete) and needs no
-        more."""
+        write of a transaction (its reads before that are not even in it), so the
+        transaction starts with a write that changes nothing: what it reads next is current
+        and stays so until it commits. Call it first in the transaction."""
         if self.conn.dialect.name == "postgresql":
             names = ", ".join(self.conn.dialect.identifier_preparer.format_table(t) for t in tables)
             self.conn.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+        elif tables:
+            [key, *_] = tables[0].primary_key.columns
+            self.conn.execute(update(tables[0]).where(false()).values({key: key}))
 
     def upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
         """Insert rows, or refresh every other column of the row with the same ``keys``: how

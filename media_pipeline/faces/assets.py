@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 import dagster as dg
@@ -33,6 +33,7 @@ from media_pipeline.catalog.faces import (
     list_people,
     load_faces,
     named_people,
+    people_rebuild,
     person_crops,
     place_faces,
     record_grouping,
@@ -323,55 +324,58 @@ def face_clusters(
         store = catalog.open()
         before = grouping_fingerprint(store, model)
         regroup = config.recluster or before != current
-        previous: dict[int, int] = {}
-        if regroup:
-            previous = release_faces(store, [CLUSTER], keep_people=kept_people(store))
-            why = "asked" if config.recluster else f"grouped by {before or 'an older version'}"
-            context.log.info(
-                f"regrouping unnamed people ({why}, now {current}): {len(previous)} faces "
-                "taken out, their people's ids go to the new groups that hold most of them"
+        # A regrouping is one transaction under the writer's lock over persons and faces:
+        # a concurrent assignment waits instead of landing between release and placement.
+        rebuild = people_rebuild(store) if regroup else nullcontext(store)
+        with rebuild as target:
+            previous: dict[int, int] = {}
+            if regroup:
+                previous = release_faces(target, [CLUSTER], keep_people=kept_people(target))
+                why = "asked" if config.recluster else f"grouped by {before or 'an older version'}"
+                context.log.info(
+                    f"regrouping unnamed people ({why}, now {current}): {len(previous)} faces "
+                    "taken out, their people's ids go to the new groups that hold most of them"
+                )
+            table = load_faces(target, model)
+            # People being regrouped are no one to join: what is left of them (faces the user
+            # placed there) would pull in whatever looks like those faces.
+            placed = (table.people >= 0) & ~np.isin(table.people, list(set(previous.values())))
+            free = (table.people < 0) & ~table.by_user
+            grouping = group_faces(
+                table.embeddings[placed],
+                table.people[placed],
+                table.embeddings[free],
+                distance,
+                min_faces,
             )
-        table = load_faces(store, model)
-        # People being regrouped are no one to join: what is left of them (faces the user
-        # placed there) would pull in whatever looks like those faces.
-        placed = (table.people >= 0) & ~np.isin(table.people, list(set(previous.values())))
-        free = (table.people < 0) & ~table.by_user
-        grouping = group_faces(
-            table.embeddings[placed],
-            table.people[placed],
-            table.embeddings[free],
-            distance,
-            min_faces,
-        )
-        free_ids = table.ids[free]
-        place_faces(
-            store,
-            [
-                (int(free_ids[face]), person, CLUSTER, None)
-                for face, person in grouping.joined.items()
-            ],
-        )
-        members = [[int(free_ids[face]) for face in cluster] for cluster in grouping.clusters]
-        inherited = inherit_ids(members, previous)
-        fresh = create_people(
-            store,
-            [cluster[0] for cluster, old in zip(members, inherited, strict=True) if old is None],
-        )
-        fresh_ids = iter(fresh)
-        people_ids = [old if old is not None else next(fresh_ids) for old in inherited]
-        place_faces(
-            store,
-            [
-                (face, person, CLUSTER, None)
-                for person, cluster in zip(people_ids, members, strict=True)
-                for face in cluster
-            ],
-        )
-        # A concurrent run that placed the same faces first leaves these people empty; so
-        # does a regrouping that no longer finds a released person.
-        created = len(fresh) - drop_empty_people(store, fresh)
-        drop_empty_people(store, sorted(set(previous.values())))
-        record_grouping(store, model, current)
+            free_ids = table.ids[free]
+            place_faces(
+                target,
+                [
+                    (int(free_ids[face]), person, CLUSTER, None)
+                    for face, person in grouping.joined.items()
+                ],
+            )
+            members = [[int(free_ids[face]) for face in cluster] for cluster in grouping.clusters]
+            inherited = inherit_ids(members, previous)
+            pairs = zip(members, inherited, strict=True)
+            covers = [cluster[0] for cluster, old in pairs if old is None]
+            fresh = create_people(target, covers)
+            fresh_ids = iter(fresh)
+            people_ids = [old if old is not None else next(fresh_ids) for old in inherited]
+            place_faces(
+                target,
+                [
+                    (face, person, CLUSTER, None)
+                    for person, cluster in zip(people_ids, members, strict=True)
+                    for face in cluster
+                ],
+            )
+            # A concurrent run that placed the same faces first leaves these people empty; so
+            # does a regrouping that no longer finds a released person.
+            created = len(fresh) - drop_empty_people(target, fresh)
+            drop_empty_people(target, sorted(set(previous.values())))
+            record_grouping(target, model, current)
         counts = face_counts(store, model)
         people = list_people(store)
         suggestions = merge_suggestions(store)  # the measured cut, as the CLI lists them

@@ -42,3 +42,25 @@ def test_named_regions_seed_people(mp, instance, tmp_path: Path) -> None:
     assert people["Barack Obama"]["face_count"] == 1
     assert "Nobody" not in people
     assert mp.json("errors") == []
+
+
+def test_a_region_naming_an_existing_person_joins_that_person(mp, instance, tmp_path) -> None:
+    root = tmp_path / "tagged"
+    root.mkdir()
+    first = root / "obama3.jpg"
+    shutil.copy(FACES / "obama3.jpg", first)
+    _sidecar(first, ("Obama", 0.5, 0.5, 0.9, 0.9))
+    mp("library", "add", "tagged", str(root))
+    mp("run", "--select", "media_catalog")
+    [person] = mp.json("people")
+    mp("people", "name", str(person["id"]), "Barack Obama")  # the user renames the person
+
+    # Another photo manager tagged the next photo in its own spelling.
+    second = root / "obama_partial_face.jpg"
+    shutil.copy(FACES / "obama_partial_face.jpg", second)
+    _sidecar(second, ("  barack OBAMA ", 0.5, 0.5, 0.8, 0.8))
+    mp("run", "--select", "media_catalog")
+    [region] = mp.json("info", str(second))["faces"]
+    assert (region["person_id"], region["person"]) == (person["id"], "Barack Obama")
+    [obama] = mp.json("people")
+    assert (obama["id"], obama["name"], obama["face_count"]) == (person["id"], "Barack Obama", 2)

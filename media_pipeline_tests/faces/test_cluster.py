@@ -5,6 +5,7 @@ rules (existing people keep their faces; a group too small stays unknown; ids ca
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 from sklearn.metrics import adjusted_rand_score
@@ -47,9 +48,14 @@ def _blobs(seed: int, people: int, faces: int, dim: int, noise: float) -> np.nda
     )
 
 
-def test_average_linkage_is_scipys_without_the_dense_matrix(monkeypatch) -> None:
-    # Small blocks: the pair search really runs block by block.
+@pytest.mark.parametrize("dense_component", [0, 40, 2048], ids=["rounds", "mixed", "dense"])
+def test_average_linkage_is_scipys_without_the_dense_matrix(
+    monkeypatch: pytest.MonkeyPatch, dense_component: int
+) -> None:
+    # Small blocks: the pair search really runs block by block. Components of the close-pair
+    # graph up to ``dense_component`` faces are clustered densely, larger ones in rounds.
     monkeypatch.setattr("media_pipeline.faces.cluster.PAIR_BLOCK_BYTES", 4096)
+    monkeypatch.setattr("media_pipeline.faces.cluster.DENSE_COMPONENT", dense_component)
     for seed, cut in ((1, 0.9), (2, 0.8), (3, 1.0)):
         x = _blobs(seed, 30, 400, 16, 0.4)
         ours = average_linkage(x, cut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,11 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from media_pipeline import settings
+from media_pipeline.catalog.faces import merge_people
+from media_pipeline.catalog.store import open_catalog
 from media_pipeline.definitions import defs
+from media_pipeline.faces.cluster import group_faces
 from media_pipeline_tests.corpus import FACES
 from media_pipeline_tests.faces.labels import PEOPLE, SEVERAL, SINGLE, TRAIN, UNKNOWN
 from media_pipeline_tests.faces.standins import preview
@@ -60,6 +65,17 @@ def _upright_width(path: Path) -> int:
         return image.height if orientation >= 5 else image.width
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def people_catalog(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The catalog on SQLite (the default) or a fresh PostgreSQL database; people of 2 faces."""
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_database")
+        url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{database}"
+        monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
+    monkeypatch.setenv("MEDIA_PIPELINE_FACE_MIN_FACES", "2")
+    return request.param
+
+
 @pytest.fixture
 def faces_library(tmp_path: Path) -> Path:
     root = tmp_path / "family"
@@ -68,22 +84,8 @@ def faces_library(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize(
-    "catalog_on", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def test_people_found_named_recognised_and_kept(
-    mp,
-    instance,
-    faces_library: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-    catalog_on: str,
-) -> None:
-    if catalog_on == "postgresql":
-        database = request.getfixturevalue("postgres_database")
-        url = f"postgresql+psycopg2://{USER}@{HOST}:{PORT}/{database}"
-        monkeypatch.setenv("MEDIA_PIPELINE_DATABASE_URL", url)
-    monkeypatch.setenv("MEDIA_PIPELINE_FACE_MIN_FACES", "2")
+@pytest.mark.usefixtures("people_catalog")
+def test_people_found_named_recognised_and_kept(mp, instance, faces_library: Path) -> None:
     mp("library", "add", "family", str(faces_library))
     mp("run")
 
@@ -270,3 +272,57 @@ def test_the_whole_faces_corpus_at_once_keeps_kit_and_rose_apart(
     assert {"kit_harington", "rose_leslie", "obama", "biden"} <= set(people)
     assert people["kit_harington"] != people["rose_leslie"]
     assert _latest(instance, "face_clusters")["people"].value == len(identities)
+
+
+@pytest.mark.usefixtures("people_catalog")
+def test_a_merge_during_a_regrouping_waits_for_it(
+    mp, instance, faces_library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The regrouping holds the catalog writer's lock over persons and faces from releasing
+    the faces until they are placed again: a user's merge in between waits, then applies to
+    the regrouped people (without the lock it would delete a person whose id a new group is
+    about to take over)."""
+    mp("library", "add", "family", str(faces_library))
+    mp("run")
+    counts = {person["id"]: person["face_count"] for person in mp.json("people")}
+    keep, other = sorted(counts)[:2]
+
+    inside, go = threading.Event(), threading.Event()
+
+    def paused(*args, **kwargs):  # the regrouping, between release and placement
+        inside.set()
+        go.wait(120)
+        return group_faces(*args, **kwargs)
+
+    monkeypatch.setattr("media_pipeline.faces.assets.group_faces", paused)
+    job = defs.resolve_job_def("collection_pipeline")
+    config = {"ops": {"face_clusters": {"config": {"recluster": True, "min_faces": 2}}}}
+    done: dict[str, object] = {}
+    regroup = threading.Thread(
+        target=lambda: done.update(
+            run=job.execute_in_process(
+                run_config=config,
+                instance=instance,
+                asset_selection=[dg.AssetKey("face_clusters")],
+                raise_on_error=False,
+            )
+        )
+    )
+    merge = threading.Thread(
+        target=lambda: done.update(
+            moved=merge_people(open_catalog(settings.database_url()), keep, other)
+        )
+    )
+    regroup.start()
+    assert inside.wait(120)
+    merge.start()
+    merge.join(3)
+    waited = merge.is_alive()
+    go.set()
+    regroup.join(120)
+    merge.join(60)
+    assert waited, "the merge landed in the middle of the regrouping"
+    assert done["run"].success
+    assert done["moved"] == counts[other]
+    people = {person["id"]: person["face_count"] for person in mp.json("people")}
+    assert other not in people and people[keep] == counts[keep] + counts[other]
