@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -40,6 +38,7 @@ from media_pipeline.catalog.schema import (
     media_files,
     processing_errors,
 )
+from media_pipeline.catalog.schema_version import at_head
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -136,7 +135,13 @@ class Catalog:
     # -- schema -----------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Bring the schema to Alembic's head; safe when several processes start at once."""
+        """Bring the schema to Alembic's head; safe when several processes start at once.
+        Alembic is loaded only when the version table is behind (see schema_version)."""
+        if at_head(self.engine):
+            return
+        from alembic import command
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self._migration_lock(), self.engine.begin() as conn:

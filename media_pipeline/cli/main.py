@@ -19,7 +19,6 @@ from media_pipeline.cli.operator import cancel, check, concurrency, pause, resum
 from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
 from media_pipeline.cli.people import people
 from media_pipeline.cli.settings import settings_command
-from media_pipeline.distributed.worker import worker
 
 
 def catalog() -> Catalog:
@@ -30,7 +29,10 @@ class LazyGroup(click.Group):
     """Commands whose modules import Dagster are loaded when they run, so the read-only ones
     (info, albums, people, errors, library list, duplicates) start without it."""
 
-    lazy: ClassVar[dict[str, str]] = {"run": "media_pipeline.cli.run:run"}
+    lazy: ClassVar[dict[str, str]] = {
+        "run": "media_pipeline.cli.run:run",
+        "worker": "media_pipeline.distributed.worker:worker",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -532,7 +534,6 @@ cli.add_command(settings_command)
 for command in (pause, resume, cancel, concurrency, check):
     cli.add_command(command)
 cli.add_command(import_group)
-cli.add_command(worker)
 
 
 def main() -> None:
