@@ -14,7 +14,6 @@ import click
 from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
-from media_pipeline.cli.imports import import_group
 from media_pipeline.cli.maintenance import backup, purge_missing_command, restore
 from media_pipeline.cli.operator import cancel, check, concurrency, pause, resume
 from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
@@ -33,6 +32,7 @@ class LazyGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "run": "media_pipeline.cli.run:run",
         "worker": "media_pipeline.distributed.worker:worker",
+        "import": "media_pipeline.cli.imports:import_group",  # the mover: not for the others
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -463,7 +463,6 @@ cli.add_command(people)
 cli.add_command(settings_command)
 for command in (pause, resume, cancel, concurrency, check, purge_missing_command, backup, restore):
     cli.add_command(command)
-cli.add_command(import_group)
 
 
 def main() -> None:
