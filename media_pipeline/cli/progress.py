@@ -21,6 +21,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from media_pipeline.cli.output import LazyConsole
 from media_pipeline.jobs.progress import ProgressReport
 
 LINE_EVERY = 30.0  # seconds between two lines of one stage when not in a terminal
@@ -34,7 +35,8 @@ def stage_line(report: ProgressReport) -> str:
 class RunProgress:
     """Fed with each stage's combined report (jobs.runs.watch_run), from the watcher thread."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console | LazyConsole) -> None:
+        console = console.real if isinstance(console, LazyConsole) else console
         self.copy = _copy_of(console)
         self.console = console if self.copy is None else Console(file=self.copy)
         self.bar: Progress | None = None

@@ -1,4 +1,5 @@
-"""Read-only commands start without Dagster, the ML stack or Alembic (issue #12: ≤ 0.5 s).
+"""Read-only commands start without Dagster, the ML stack or Alembic (issue #12: ≤ 0.5 s),
+and with --json without rich.
 
 Checked by what a fresh `media-pipeline` process imported (`python -X importtime`), not by a
 timing, which would depend on the load of the machine.
@@ -45,3 +46,5 @@ def test_read_only_commands_import_nothing_heavy(mp, tmp_path: Path) -> None:
             args = [part.format(photo=photo) for part in command] + list(as_json)
             heavy = set(HEAVY) & imported(*args)
             assert not heavy, f"`{' '.join(args)}` imported {sorted(heavy)}"
+        json_only = imported(*[part.format(photo=photo) for part in command], "--json")
+        assert "rich" not in json_only, f"{command} --json drew with rich"
