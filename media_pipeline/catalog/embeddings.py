@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import ColumnElement, delete, exists, select
 
 from media_pipeline.catalog.live import standalone
@@ -17,6 +16,9 @@ from media_pipeline.catalog.schema import (
     thumbnails,
 )
 from media_pipeline.catalog.store import Catalog, file_path, utcnow
+
+if TYPE_CHECKING:  # imported where vectors are read or written: `duplicates` lists without it
+    import numpy as np
 
 STAGE = "clip"
 
@@ -32,6 +34,8 @@ def embedded(model: str) -> ColumnElement[bool]:
 def save_embeddings(
     catalog: Catalog, model: str, vectors: Sequence[tuple[str, np.ndarray]]
 ) -> None:
+    import numpy as np
+
     if not vectors:
         return
     now = utcnow()
@@ -58,6 +62,8 @@ def iter_embeddings(
     catalog: Catalog, model: str, page: int = 10_000
 ) -> Iterator[tuple[str, np.ndarray]]:
     """(content hash, vector) of every embedding by `model` whose content is still present."""
+    import numpy as np
+
     after = ""
     present = exists().where(
         media_files.c.content_hash == clip_embeddings.c.content_hash,

@@ -8,9 +8,8 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -34,6 +33,9 @@ from media_pipeline.catalog.schema import (
     thumbnails,
 )
 from media_pipeline.catalog.store import Catalog, CatalogWriter, file_path, utcnow
+
+if TYPE_CHECKING:  # numpy is imported where vectors are read or written: `people` lists without it
+    import numpy as np
 
 STAGE = "faces"
 USER = "user"  # assigned_by of a face the user placed: the algorithms never move it
@@ -111,6 +113,8 @@ class FaceTable:
     @property
     def by_user(self) -> np.ndarray:
         """The user placed the face (or took it out of every person): never moved again."""
+        import numpy as np
+
         return np.array([by == USER for by in self.assigned_by], dtype=bool)
 
 
@@ -186,6 +190,8 @@ def save_face_scans(
     commit, taken in hash order (no deadlock), so the second writer replaces the first's
     rows instead of inserting beside them; SQLite has one writer at a time anyway.
     """
+    import numpy as np
+
     if not scans:
         return
     now = utcnow()
@@ -246,6 +252,8 @@ def save_face_scans(
 def load_faces(catalog: Target, model: str, page: int = 20_000) -> FaceTable:
     """Every face by ``model`` in a present file, paged by id (no long transaction unless
     inside a rebuild's)."""
+    import numpy as np
+
     ids: list[int] = []
     people: list[int] = []
     assigned_by: list[str | None] = []

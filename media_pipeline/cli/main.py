@@ -14,12 +14,11 @@ import click
 from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
-from media_pipeline.cli.imports import import_group
+from media_pipeline.cli.maintenance import backup, purge_missing_command, restore
 from media_pipeline.cli.operator import cancel, check, concurrency, pause, resume
 from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
 from media_pipeline.cli.people import people
 from media_pipeline.cli.settings import settings_command
-from media_pipeline.distributed.worker import worker
 
 
 def catalog() -> Catalog:
@@ -30,7 +29,11 @@ class LazyGroup(click.Group):
     """Commands whose modules import Dagster are loaded when they run, so the read-only ones
     (info, albums, people, errors, library list, duplicates) start without it."""
 
-    lazy: ClassVar[dict[str, str]] = {"run": "media_pipeline.cli.run:run"}
+    lazy: ClassVar[dict[str, str]] = {
+        "run": "media_pipeline.cli.run:run",
+        "worker": "media_pipeline.distributed.worker:worker",
+        "import": "media_pipeline.cli.imports:import_group",  # the mover: not for the others
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -340,77 +343,6 @@ def memories_command(day: str | None, as_json: bool) -> None:
     )
 
 
-@cli.command("purge-missing")
-@click.option("--grace-days", default=30, show_default=True, help="Missing for at least this.")
-@click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def purge_missing_command(grace_days: int, dry_run: bool, as_json: bool) -> None:
-    """Delete Missing Photos: purge rows and derivatives of long-missing files (a Dagster run)."""
-    from media_pipeline.cli.run import execute_job
-    from media_pipeline.definitions import defs
-    from media_pipeline.jobs.instance import get_instance
-
-    config = {
-        "ops": {"purge_missing_files": {"config": {"grace_days": grace_days, "dry_run": dry_run}}}
-    }
-    with chatter_to_stderr(as_json):
-        result = execute_job(
-            get_instance(), defs.resolve_job_def("delete_missing_photos"), run_config=config
-        )
-    if result is None or not result.success:
-        raise click.ClickException("purge failed; see `status`")
-    _print_outcome("Purge", _op_metadata(result, "purge_missing_files"), as_json)
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def backup(as_json: bool) -> None:
-    """Back the catalog up now into MEDIA_PIPELINE_HOME/backups (a Dagster run)."""
-    from media_pipeline.cli.run import execute_job
-    from media_pipeline.definitions import defs
-    from media_pipeline.jobs.instance import get_instance
-
-    with chatter_to_stderr(as_json):
-        result = execute_job(get_instance(), defs.resolve_job_def("backup_catalog_job"))
-    if result is None or not result.success:
-        raise click.ClickException("backup failed; see `status`")
-    _print_outcome("Backup", _op_metadata(result, "backup_catalog_op"), as_json)
-
-
-@cli.command()
-@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore(backup_file: str, yes: bool) -> None:
-    """Replace the catalog with a backup (stop the daemon and running scans first)."""
-    from pathlib import Path
-
-    from media_pipeline.maintenance.backup import restore_catalog
-
-    store = catalog()
-    if not yes:
-        click.confirm(f"Replace the catalog at {store.url} with {backup_file}?", abort=True)
-    try:
-        restore_catalog(store, Path(backup_file))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    console.print(f"restored {backup_file} into {store.url}")
-
-
-def _print_outcome(title: str, outcome: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print_json(outcome)
-        return
-    print_table(title, ["what", "value"], [[key, value] for key, value in outcome.items()])
-
-
-def _op_metadata(result: Any, op_name: str) -> dict[str, Any]:
-    """The metadata an op attached to its output, as plain values."""
-    for event in result.events_for_node(op_name):
-        if event.is_successful_output:
-            return {k: v.value for k, v in event.step_output_data.metadata.items() if k != "paths"}
-    return {}
-
-
 def _ranked(hits: list[tuple[str, float]], limit: int) -> list[dict[str, Any]]:
     """Index hits (content hashes) as present files, best first: one row per path."""
     from media_pipeline.catalog.embeddings import paths_of
@@ -529,10 +461,8 @@ def duplicates_command(as_json: bool) -> None:
 
 cli.add_command(people)
 cli.add_command(settings_command)
-for command in (pause, resume, cancel, concurrency, check):
+for command in (pause, resume, cancel, concurrency, check, purge_missing_command, backup, restore):
     cli.add_command(command)
-cli.add_command(import_group)
-cli.add_command(worker)
 
 
 def main() -> None:

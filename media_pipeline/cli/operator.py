@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
+from media_pipeline.cli.output import console, print_json, print_table
 from media_pipeline.operations.scopes import SCOPES
 
 SCOPE = click.Choice(list(SCOPES))
@@ -111,17 +111,12 @@ def concurrency(pool: str | None, limit: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def check(as_json: bool) -> None:
     """Run every asset check now (a Dagster run): exits 1 when one fails."""
-    from media_pipeline.cli.run import execute_job
-    from media_pipeline.definitions import defs
+    from media_pipeline.cli.maintenance import run_job
     from media_pipeline.jobs.instance import get_instance
     from media_pipeline.operations.overview import check_summary
 
-    instance = get_instance()
-    with chatter_to_stderr(as_json):
-        result = execute_job(instance, defs.resolve_job_def("integrity_checks"))
-    if result is None or not result.success:
-        raise click.ClickException("the checks could not run; see `status`")
-    checks = [c for c in check_summary(instance) if c["run_id"] == result.run_id]
+    result = run_job("integrity_checks", "the checks", as_json)
+    checks = [c for c in check_summary(get_instance()) if c["run_id"] == result.run_id]
     if as_json:
         print_json(checks)
     else:

@@ -20,7 +20,6 @@ from media_pipeline.catalog.faces import (
 )
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.cli.output import console, print_json, print_table
-from media_pipeline.faces.suggest import merge_suggestions
 
 
 def _catalog():
@@ -114,6 +113,8 @@ def people_photos(person_id: int, as_json: bool) -> None:
 def people_suggestions(as_json: bool) -> None:
     """Pairs of people whose faces are close as wholes, nearest first: confirm one with
     `people merge KEEP OTHER`."""
+    from media_pipeline.faces.suggest import merge_suggestions  # numpy: not for `people`
+
     pairs = merge_suggestions(_catalog())
     if as_json:
         print_json(pairs)

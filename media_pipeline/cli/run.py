@@ -14,15 +14,15 @@ from __future__ import annotations
 import click
 import dagster as dg
 from dagster._core.utils import make_new_run_id
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from media_pipeline import settings
 from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.output import console, errors
+from media_pipeline.cli.progress import RunProgress
+from media_pipeline.cli.quiet import quiet_ml_libraries
 from media_pipeline.distributed.executor import celery_broker
 from media_pipeline.distributed.runs import JobExecutionResult, execute_distributed
 from media_pipeline.jobs.failures import run_outcome
-from media_pipeline.jobs.progress import ProgressReport
 from media_pipeline.jobs.reaper import process_tags
 from media_pipeline.operations.run_tags import cli_run_tags
 
@@ -263,27 +263,10 @@ def execute_job(
     run_id = make_new_run_id()
     subject = f"library [bold]{library}[/bold]" if library else "[bold]all libraries[/bold]"
     console.print(f"{subject}: {job.name} run {run_id} on {instance.root_directory}")
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=None, rate="")
-
-        def show(report: ProgressReport) -> None:
-            bar.update(
-                task,
-                description=report.task,
-                completed=report.done,
-                total=report.total,
-                rate=f"{report.rate:.1f} files/s",
-            )
-
+    quiet_ml_libraries()
+    with RunProgress(console) as progress:
         try:
-            with watch_run(instance, run_id, on_progress=show):
+            with watch_run(instance, run_id, on_progress=progress.show):
                 # The run's full log is in the UI; the terminal shows progress and one
                 # line per failure (printed by the caller), the whole log with --verbose.
                 config = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import _thread
 import ctypes
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from media_pipeline.jobs.reaper import ACTIVE, HEARTBEAT_SECONDS, beat
 from media_pipeline.operations.run_tags import trigger_of
 
 QUEUED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
+logger = logging.getLogger(__name__)
 
 
 def run_progress(
@@ -66,7 +68,9 @@ def watch_run(
     committed."""
     stop = threading.Event()
     cursor: str | None = None
-    newest: dict[str, ProgressReport] = {}  # of the current stage, by step
+    # Every stage's newest line by step: the plans of stages that run side by side (clip,
+    # faces) log their totals before either's batches start, and a stage's total is its plan's.
+    stages: dict[str, dict[str, ProgressReport]] = {}
 
     def read_progress() -> None:
         nonlocal cursor
@@ -76,38 +80,47 @@ def watch_run(
             report = parse_progress(record.event_log_entry.user_message)
             if report is None or on_progress is None:
                 continue
-            if any(seen.task != report.task for seen in newest.values()):
-                newest.clear()  # the next stage began
-            newest[record.event_log_entry.step_key or ""] = report
-            combined = combine_progress(newest)
+            steps = stages.setdefault(report.task, {})
+            steps[record.event_log_entry.step_key or ""] = report
+            combined = combine_progress(steps)
             if combined is not None:
                 on_progress(combined)
 
+    interrupted = forced = False
+    last_beat = time.monotonic()
+
+    def watch_once() -> None:
+        """One poll: progress, heartbeat, termination. An error here once stopped the thread
+        for good, and with it the progress display, the heartbeat and the UI's Terminate."""
+        nonlocal interrupted, forced, last_beat
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            return
+        read_progress()
+        if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+            beat(instance, run_id)  # for commands on other hosts (jobs/reaper.py)
+            last_beat = time.monotonic()
+        if run.status != DagsterRunStatus.CANCELING:
+            return
+        if not interrupted:
+            interrupted = True
+            _thread.interrupt_main()
+        elif not forced and waiting_for_slot(instance, run_id):
+            # Dagster holds an interrupt until a step runs, and the in-process executor
+            # never looks at it while a step waits for a pool slot (a paused pool): raise
+            # it in the main thread, where it leaves the wait and the run ends CANCELED.
+            forced = True
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(threading.main_thread().ident),
+                ctypes.py_object(KeyboardInterrupt),
+            )
+
     def poll() -> None:
-        interrupted = forced = False
-        last_beat = time.monotonic()
         while not stop.wait(interval):
-            run = instance.get_run_by_id(run_id)
-            if run is None:
-                continue
-            read_progress()
-            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
-                beat(instance, run_id)  # for commands on other hosts (jobs/reaper.py)
-                last_beat = time.monotonic()
-            if run.status != DagsterRunStatus.CANCELING:
-                continue
-            if not interrupted:
-                interrupted = True
-                _thread.interrupt_main()
-            elif not forced and waiting_for_slot(instance, run_id):
-                # Dagster holds an interrupt until a step runs, and the in-process executor
-                # never looks at it while a step waits for a pool slot (a paused pool): raise
-                # it in the main thread, where it leaves the wait and the run ends CANCELED.
-                forced = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(threading.main_thread().ident),
-                    ctypes.py_object(KeyboardInterrupt),
-                )
+            try:
+                watch_once()
+            except Exception:  # a busy storage or a display error: the next poll tries again
+                logger.debug("watching run %s", run_id, exc_info=True)
 
     thread = threading.Thread(target=poll, name=f"watch-{run_id[:8]}", daemon=True)
     thread.start()

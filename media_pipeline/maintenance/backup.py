@@ -15,6 +15,25 @@ from media_pipeline.catalog.schema import VERSION_TABLE, metadata
 from media_pipeline.catalog.store import Catalog
 
 PREFIX = "catalog-"
+PG_TOOLS = "install PostgreSQL's client tools of the server's major version (postgresql-client)"
+
+
+class BackupError(ValueError):
+    """A backup or restore that cannot be done, said in one line with what to do about it."""
+
+
+def _run_pg(command: list[str]) -> None:
+    """pg_dump or pg_restore, their failure as a BackupError naming the fix."""
+    try:
+        subprocess.run(command, check=True, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise BackupError(f"{command[0]} is not installed: {PG_TOOLS}") from None
+    except subprocess.CalledProcessError as exc:
+        said = (exc.stderr or "").strip().splitlines()
+        reason = said[-1] if said else f"exit status {exc.returncode}"
+        raise BackupError(
+            f"{command[0]} failed: {reason}; check MEDIA_PIPELINE_DATABASE_URL, and {PG_TOOLS}"
+        ) from None
 
 
 def _pg_url(catalog: Catalog) -> str:
@@ -24,7 +43,13 @@ def _pg_url(catalog: Catalog) -> str:
 
 def backup_catalog(catalog: Catalog, folder: Path, keep: int = 7) -> Path:
     """Write one backup; keep the `keep` newest. Returns the new file."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(
+            f"cannot create {folder}: {exc.strerror}; "
+            "make it a writable folder or set MEDIA_PIPELINE_HOME"
+        ) from None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     dialect = catalog.engine.dialect.name
     if dialect == "sqlite":
@@ -33,13 +58,17 @@ def backup_catalog(catalog: Catalog, folder: Path, keep: int = 7) -> Path:
         try:
             with sqlite3.connect(target) as copy:
                 source.backup(copy)
+        except sqlite3.Error as exc:
+            raise BackupError(
+                f"cannot write {target}: {exc}; free space in {folder} or make it writable"
+            ) from None
         finally:
             source.close()
     elif dialect == "postgresql":
         target = folder / f"{PREFIX}{stamp}.pgdump"
         # Only the catalog's tables: Dagster's may share the database and have their own life.
         tables = [f"--table={name}" for name in [*metadata.tables, VERSION_TABLE]]
-        subprocess.run(
+        _run_pg(
             [
                 "pg_dump",
                 "--format=custom",
@@ -47,13 +76,10 @@ def backup_catalog(catalog: Catalog, folder: Path, keep: int = 7) -> Path:
                 *tables,
                 f"--file={target}",
                 _pg_url(catalog),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
+            ]
         )
     else:
-        raise ValueError(f"no backup method for {dialect} catalogs")
+        raise BackupError(f"no backup method for {dialect} catalogs")
     for old in list_backups(folder)[keep:]:
         old.unlink()
     return target
@@ -75,11 +101,15 @@ def restore_catalog(catalog: Catalog, backup: Path) -> None:
         try:
             with sqlite3.connect(catalog.engine.url.database) as live:
                 source.backup(live)
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(
+                f"cannot restore {backup.name}: {exc}; is it a catalog backup?"
+            ) from None
         finally:
             source.close()
     elif dialect == "postgresql" and backup.suffix == ".pgdump":
         catalog.engine.dispose()
-        subprocess.run(
+        _run_pg(
             [
                 "pg_restore",
                 "--clean",
@@ -88,11 +118,11 @@ def restore_catalog(catalog: Catalog, backup: Path) -> None:
                 "--single-transaction",
                 f"--dbname={_pg_url(catalog)}",
                 str(backup),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
+            ]
         )
     else:
-        raise ValueError(f"{backup.name} is not a backup of a {dialect} catalog")
+        raise BackupError(
+            f"{backup.name} is not a backup of a {dialect} catalog (.sqlite for SQLite, "
+            ".pgdump for PostgreSQL)"
+        )
     catalog.migrate()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import dagster as dg
 
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.maintenance.backup import backup_catalog, list_backups
+from media_pipeline.maintenance.backup import BackupError, backup_catalog, list_backups
 from media_pipeline.maintenance.purge import purge_missing
 from media_pipeline.paths import MediaPaths
 from media_pipeline.scan.schedules import TIMEZONE
@@ -35,9 +35,11 @@ def purge_missing_files(
     context.add_output_metadata(
         {
             "dry_run": config.dry_run,
+            "grace_days": config.grace_days,
             "files": len(report.files),
             "derivatives_deleted": report.derivatives,
             "paths": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in report.files[:LISTED])),
+            "listed": dg.MetadataValue.json(report.files[:LISTED]),  # for `purge-missing`
         }
     )
 
@@ -59,7 +61,10 @@ def backup_catalog_op(
     paths: MediaPaths,
 ) -> None:
     folder = paths.root() / "backups"
-    made = backup_catalog(catalog.open(), folder, keep=config.keep)
+    try:
+        made = backup_catalog(catalog.open(), folder, keep=config.keep)
+    except BackupError as exc:
+        raise dg.Failure(description=str(exc)) from None  # the one line `backup` prints
     context.log.info(f"catalog backed up to {made}")
     context.add_output_metadata(
         {

@@ -13,9 +13,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
 PACKAGE = "rapidocr-onnxruntime"
 
 
@@ -70,6 +67,9 @@ def load_ocr(device: str = "auto", threads: int = -1) -> OcrModel:
 def read_text(model: OcrModel, image_path: Path, min_score: float = 0.5) -> list[TextLine]:
     """The lines of text in an (already upright) image, top to bottom; [] when there is none.
     Raises OSError for an unreadable image."""
+    import numpy as np  # here: the catalog's text queries (`info`, `search`) use this module
+    from PIL import Image
+
     with Image.open(image_path) as image:
         rgb = image.convert("RGB")
     width, height = rgb.size

@@ -43,15 +43,21 @@ def test_purge_missing_files_after_the_grace_period(mp, instance, tmp_path: Path
     assert mp.json("info", str(root / "gone.jpg"))["status"] == "missing"
 
     _age_missing(10)
-    mp("purge-missing")  # within the 30-day grace period: nothing goes
+    said = mp("purge-missing").stdout  # within the 30-day grace period: nothing goes
+    assert said.splitlines()[-1] == "no files missing for 30+ days: nothing to purge"
     assert mp.json("info", str(root / "gone.jpg"))["status"] == "missing"
 
     _age_missing(40)
     listed = mp.json("purge-missing", "--dry-run")
-    assert listed["files"] == 2, listed
+    expected = sorted(str(root / name) for name in ("gone.jpg", "gone-with-copy.jpg"))
+    assert (listed["dry_run"], listed["files"], sorted(listed["paths"])) == (True, 2, expected)
+    said = mp("purge-missing", "--dry-run").stdout.splitlines()  # after the run's header
+    assert said[-3] == "would purge 2 files missing for 30+ days (dry run: nothing deleted):"
+    assert sorted(line.strip() for line in said[-2:]) == expected
     assert mp.json("info", str(root / "gone.jpg"))["status"] == "missing"
 
-    mp("purge-missing")
+    purged = mp.json("purge-missing")
+    assert (purged["dry_run"], purged["files"], purged["derivatives_deleted"]) == (False, 2, 2)
     assert mp("info", str(root / "gone.jpg"), ok=False).exit_code != 0
     assert not Path(gone["preview_path"]).exists() and not Path(gone["thumbnail_path"]).exists()
     # The copy still shows that content: its derivatives stay.
@@ -76,9 +82,30 @@ def test_backup_and_restore_of_the_sqlite_catalog(mp, instance, tmp_path: Path, 
     mp("run", "--select", "media_catalog")
     assert mp.json("info", str(root / "a.jpg"))["status"] == "missing"
 
-    mp("restore", str(made), "--yes")
+    restored = mp.json("restore", str(made), "--yes")
+    assert restored["restored"] == str(made), restored
     assert [lib["name"] for lib in mp.json("library", "list")] == ["lib"]
     assert mp.json("info", str(root / "a.jpg"))["status"] == "present"
+
+    said = mp("backup").stdout.splitlines()[-1]
+    assert said.startswith(f"catalog backed up to {home / 'backups'}/catalog-"), said
+    assert said.endswith(f"2 backups kept in {home / 'backups'}"), said
+
+
+def test_a_backup_or_restore_that_fails_says_why_in_one_line(mp, home: Path, tmp_path: Path):
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "backups").write_text("a file where the folder goes")
+    failed = mp("backup", "--json", ok=False)
+    assert failed.exit_code == 1 and failed.stdout == ""  # the run's header is on stderr
+    line = failed.stderr.splitlines()[-1]
+    assert line.startswith(f"Error: backup failed: cannot create {home / 'backups'}: "), line
+    assert "make it a writable folder or set MEDIA_PIPELINE_HOME" in line, line
+
+    bogus = tmp_path / "catalog-bogus.sqlite"
+    bogus.write_text("not a database")
+    failed = mp("restore", str(bogus), "--yes", ok=False)
+    [line] = failed.stderr.splitlines()
+    assert failed.exit_code == 1 and "is it a catalog backup?" in line, line
 
 
 def test_backups_keep_the_newest(home: Path, tmp_path: Path) -> None:
