@@ -75,6 +75,11 @@ def pool_states(instance: dg.DagsterInstance, pool: str | None = None) -> list[P
     return _states(instance, (pool,) if pool else known)
 
 
+def is_paused(instance: dg.DagsterInstance, pool: str) -> bool:
+    """One key-value read: running batches ask it between files."""
+    return bool(_pause_records(instance, (pool,)))
+
+
 def paused_scopes(instance: dg.DagsterInstance) -> dict[str, str]:
     """scope -> since when (ISO 8601), for each scope whose every pool is paused."""
     states = {state.pool: state for state in _states(instance, POOLS)}

@@ -2,15 +2,16 @@
 
 A step of a pool whose limit is 0 waits before it starts ("blocked by limit for pool"), in a
 run launched by the daemon and in the CLI's in-process runs alike; steps already running keep
-their slot and finish, so nothing is lost and a resume lets the waiting steps go on.
+their slot, and a stage's batch (stages/runner.py) waits after its current file while its
+pool is paused, so nothing is lost and a resume lets the waiting steps go on.
 """
 
 from __future__ import annotations
 
-SCAN = "scan"  # media_catalog: walking, hashing and describing files
-RENDER = "render"  # thumbnails: previews and thumbnails
-ML = "ml"  # clip_embeddings, face_detections
-VIDEO = "video"  # video encoding steps (a stage that declares pool="video")
+SCAN = "scan"  # media_catalog's plan step: walking the library
+RENDER = "render"  # thumbnails' batches (no pool slot: the pause holds them between files)
+ML = "ml"  # clip_embeddings, face_detections, photo_text batches
+VIDEO = "video"  # video_encodings batches
 
 SCOPES: dict[str, tuple[str, ...]] = {
     "scan": (SCAN, RENDER),

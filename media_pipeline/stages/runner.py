@@ -27,7 +27,7 @@ from __future__ import annotations
 import socket
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
@@ -99,6 +99,9 @@ class Stage(ABC, Generic[C]):
     batch_files: ClassVar[int] = 2000  # default files per batch: a few minutes of work
     queue: ClassVar[str] = "cpu"  # the Celery queue of its batch steps (cpu or gpu)
     pool: ClassVar[str | None] = None  # the Dagster concurrency pool of its batch steps
+    # The pool whose pause holds its running batches between files (steps of a pool wait
+    # before they start; a stage that takes no pool, to spread, is paused through this one).
+    pause_pool: ClassVar[str | None] = None
     sheet: ClassVar[tuple[str, int] | None] = None  # (metadata key, files) of a contact sheet
     counters: ClassVar[tuple[str, ...]] = ()  # Made.counts keys always in the metadata
 
@@ -203,6 +206,26 @@ def _stopping(context: dg.OpExecutionContext) -> bool:
     return run is not None and run.status in STOPPING
 
 
+def _wait_while_paused(
+    context: dg.OpExecutionContext, stage: Stage, processed: int, commit: Callable[[], None]
+) -> bool:
+    """Hold the batch while its pool is paused (`media-pipeline pause`), what it did
+    committed first; False when the run was terminated meanwhile."""
+    from media_pipeline.operations.pools import is_paused
+
+    pool = stage.pool or stage.pause_pool
+    if pool is None or not is_paused(context.instance, pool):
+        return True
+    commit()
+    context.log.info(f"{stage.name} paused (pool {pool}) after {processed} files: waiting")
+    while is_paused(context.instance, pool):
+        if _stopping(context):
+            return False
+        time.sleep(PROGRESS_EVERY)
+    context.log.info(f"{stage.name} resumed")
+    return True
+
+
 def run_batch(
     context: dg.OpExecutionContext,
     stage: Stage,
@@ -247,6 +270,9 @@ def run_batch(
                 context.log.info(format_progress(stage.progress, processed, total, now - started))
                 last_report = now
                 if _stopping(context):
+                    summary.stopped = True
+                    break
+                if not _wait_while_paused(context, stage, processed, commits.flush):
                     summary.stopped = True
                     break
     finally:

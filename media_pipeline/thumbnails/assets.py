@@ -92,6 +92,7 @@ class Thumbnails(Stage[ThumbnailConfig]):
     config = ThumbnailConfig
     done_key = "rendered"
     batch_files = 2000  # ~2 minutes on 2 cores at today's 18 photos/s
+    pause_pool = "render"  # no pool (its batches spread over every worker); paused by `scan`
     sheet = ("new_thumbnails", 18)
     counters = ("bytes_written",)
 

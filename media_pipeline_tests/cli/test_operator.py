@@ -17,11 +17,12 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from sqlalchemy import func, select
 
 from media_pipeline import settings
-from media_pipeline.catalog.schema import clip_embeddings
+from media_pipeline.catalog.schema import clip_embeddings, thumbnails
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.jobs.tags import LIBRARY, SCAN, TRIGGER
 from media_pipeline.operations.run_tags import LOCATION, REPOSITORY, REPOSITORY_LABEL
 from media_pipeline_tests.cli_runner import run_cli
+from media_pipeline_tests.corpus import IMMICH
 from media_pipeline_tests.images import make_jpeg
 
 PHOTOS = 3
@@ -127,6 +128,54 @@ def _queued(
         remote_job_origin=RemoteRepositoryOrigin(location, REPOSITORY).get_job_origin(job.name),
     )
     return instance.run_coordinator.submit_run(SubmitRunContext(run, workspace=None))
+
+
+def _rendered() -> int:
+    with open_catalog(settings.database_url()).engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(thumbnails)).scalar()
+
+
+def test_pause_scan_holds_a_running_thumbnails_batch_between_files(mp, instance, tmp_path):
+    """Thumbnails' batch steps take no pool (so they spread over every worker): a pause of
+    `scan` holds a running batch after its current file, with its work committed."""
+    root = tmp_path / "big"
+    root.mkdir()
+    original = (IMMICH / "albums" / "text" / "craft-beer.jpg").read_bytes()
+    total = 40
+    for index in range(total):  # real-size photos, each a distinct content
+        (root / f"DSC_{index}.jpg").write_bytes(original + f"copy {index}".encode())
+    mp("library", "add", "big", str(root))
+    mp("run", "--select", "media_catalog")
+    mp("pause", "scan")
+    process = run_cli("run", "--select", "thumbnails")
+    try:
+
+        def held() -> str | None:
+            assert process.poll() is None, process.communicate()
+            [record] = instance.get_run_records(
+                dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])
+            ) or [None]
+            if record is None:
+                return None
+            logs = [entry.user_message for entry in instance.all_logs(record.dagster_run.run_id)]
+            return (
+                record.dagster_run.run_id
+                if any("paused (pool render)" in m for m in logs)
+                else None
+            )
+
+        _wait_for(held, "the thumbnails batch to wait")
+        kept = _rendered()
+        time.sleep(3)  # it stays held, what it did committed
+        assert 0 < kept == _rendered() < total
+        mp("resume", "scan")
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert _rendered() == total
 
 
 def test_cancel_one_run_a_library_or_everything(mp, instance, held_run, tmp_path: Path):
