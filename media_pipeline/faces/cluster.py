@@ -41,10 +41,6 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import pdist
 
 __all__ = [
     "DEFAULT_MAX_DISTANCE",
@@ -140,6 +136,12 @@ def average_linkage(x: np.ndarray, cut: float) -> np.ndarray:
     scipy's average linkage over its squared distances (C, and a few MB), a larger one by
     reciprocal-nearest-neighbour rounds over its edges (``_sparse_average_linkage``).
     """
+    # scipy only here: every process that loads the definitions imports this module.
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial.distance import pdist
+
     count = len(x)
     labels = np.arange(count)
     if count < 2:
