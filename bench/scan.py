@@ -1,4 +1,5 @@
 """Scan benchmark (on demand, not a test): python bench/scan.py [--small N] [--large N] [--repeat N]
+[--against CHECKOUT]
 
 Builds a synthetic library — N small JPEGs in nested folders plus real-size JPEGs made from
 ../shared/corpus/immich-test-assets — and reports medians of: content-hash throughput, first
@@ -169,6 +170,12 @@ def main() -> None:
     parser.add_argument("--dir", default=None, help="where to build the library (default: temp)")
     parser.add_argument("--contents", type=int, default=10, help="distinct contents (copies)")
     parser.add_argument("--copies-only", action="store_true", help="only the copies comparison")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="only compare `media-pipeline run --select media_catalog` (first scan, rescan) of "
+        "the real-size JPEGs with the checkout at this path, interleaved",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -187,6 +194,9 @@ def main() -> None:
             f"built {args.small} small + {args.large} large JPEGs in "
             f"{time.perf_counter() - started:.1f} s under {root}"
         )
+    if args.against:
+        cli_comparison(root / "large", args.against.resolve(), args.repeat)
+        return
 
     print("content hash, GB/s on one core (256 MB in memory, median of 3):")
     for name, rate in hash_rates().items():
@@ -253,6 +263,37 @@ def main() -> None:
     share = statistics.median(1 - r["scan_seconds"] / r["seconds"] for r in dagster)
     print(f"  -> time in Dagster (run wall time minus scan function): {100 * share:.1f}%")
     copies_comparison(workdir, args.small, args.contents, args.repeat)
+
+
+def _timed_cli(checkout: Path, env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "media_pipeline", *args],
+        cwd=checkout,
+        env={**env, "PYTHONPATH": str(checkout)},
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def cli_comparison(library: Path, other: Path, repeat: int) -> None:
+    """What a user times: the whole `media-pipeline run --select media_catalog`, first scan
+    and unchanged rescan in a fresh home, this checkout and ``other`` taking turns."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeat):
+        for name, checkout in (("other", other), ("this", REPO)):
+            with tempfile.TemporaryDirectory() as scratch:
+                env = {**os.environ, "MEDIA_PIPELINE_HOME": scratch}
+                env["DAGSTER_HOME"] = os.path.join(scratch, "dagster")
+                _timed_cli(checkout, env, "library", "add", "lib", str(library))
+                for kind in ("first scan", "rescan"):
+                    seconds = _timed_cli(checkout, env, "run", "--select", "media_catalog")
+                    times.setdefault((name, kind), []).append(seconds)
+    print(f"`media-pipeline run --select media_catalog`, {library}, medians of {repeat}:")
+    for (name, kind), values in times.items():
+        label = f"{name} ({other if name == 'other' else REPO})"
+        print(f"  {kind:10} {label}: {statistics.median(values):.3f} s")
 
 
 def copies_comparison(workdir: Path, count: int, contents: int, repeat: int) -> None:
