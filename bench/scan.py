@@ -106,8 +106,8 @@ def child(spec: dict) -> dict:
         import dagster as dg
 
         from media_pipeline.definitions import defs
-        from media_pipeline.jobs.instance import get_instance
-        from media_pipeline.jobs.partitions import sync_library_partitions
+        from media_pipeline.runtime.instance import get_instance
+        from media_pipeline.runtime.partitions import sync_library_partitions
 
         instance = get_instance()
         sync_library_partitions(instance, [library.name])

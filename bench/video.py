@@ -116,7 +116,7 @@ class AssetRunner:
         from media_pipeline.catalog.schema import video_encodings
         from media_pipeline.catalog.store import open_catalog
         from media_pipeline.definitions import defs
-        from media_pipeline.jobs.instance import get_instance
+        from media_pipeline.runtime.instance import get_instance
 
         with open_catalog(settings.database_url()).transaction() as writer:
             writer.conn.execute(delete(video_encodings))  # encode again, every round

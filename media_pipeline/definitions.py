@@ -10,7 +10,6 @@ from media_pipeline.distributed.executor import configured_executor
 from media_pipeline.duplicates.assets import duplicates, exact_duplicates
 from media_pipeline.faces.assets import face_clusters, face_detections, person_recognition
 from media_pipeline.imports.assets import imported_files
-from media_pipeline.jobs.reaper import dead_run_sensor
 from media_pipeline.maintenance.jobs import (
     backup_catalog_job,
     delete_missing_photos,
@@ -25,9 +24,10 @@ from media_pipeline.pipeline import (
     follow_scans,
     library_pipeline,
     models_pipeline,
+    scan_job,
 )
+from media_pipeline.runtime.reaper import dead_run_sensor
 from media_pipeline.scan.assets import media_catalog
-from media_pipeline.scan.jobs import scan_job
 from media_pipeline.scan.schedules import nightly_library_scan, periodic_library_scan
 from media_pipeline.scan.sensors import library_change_sensor
 from media_pipeline.thumbnails.assets import thumbnails

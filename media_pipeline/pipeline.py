@@ -1,8 +1,9 @@
-"""The main job: every per-library asset, for one library partition at a time."""
+"""The code location's asset jobs: the whole library pipeline, its scan alone, the collections
+and the models, each for one library partition at a time where partitioned."""
 
 import dagster as dg
 
-from media_pipeline.jobs.tags import TRIGGER
+from media_pipeline.runtime.tags import TRIGGER
 
 LIBRARY_GROUP = "library"
 COLLECTION_GROUP = "collections"
@@ -18,6 +19,12 @@ library_pipeline = dg.define_asset_job(
     "library_pipeline",
     selection=dg.AssetSelection.groups(LIBRARY_GROUP),
     description="Everything a library needs, in lineage order: scan, then what derives from it.",
+)
+
+scan_job = dg.define_asset_job(
+    "scan_library",
+    selection=dg.AssetSelection.assets("media_catalog"),
+    description="Scan Photos: find new, changed, moved and missing files of one library.",
 )
 
 collection_pipeline = dg.define_asset_job(

@@ -67,7 +67,7 @@ def mp(home: Path) -> MediaPipeline:
 @pytest.fixture
 def instance(home: Path) -> Iterator:
     """The Dagster instance the CLI uses for this home (SQLite storage under DAGSTER_HOME)."""
-    from media_pipeline.jobs.instance import get_instance
+    from media_pipeline.runtime.instance import get_instance
 
     with get_instance() as dagster_instance:
         yield dagster_instance

@@ -22,9 +22,9 @@ from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.thumbnails import derivatives_of
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.faces.assets import face_clusters
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 
 SHEET_SIZE = 12

@@ -25,8 +25,8 @@ from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.checks.metadata import embedded_metadata
 from media_pipeline.clip.assets import INDEX_FOLDER, clip_embeddings, search_index
 from media_pipeline.faces.assets import face_detections
-from media_pipeline.jobs.runs import recorded_model
 from media_pipeline.paths import MediaPaths
+from media_pipeline.runtime.runs import recorded_model
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.thumbnails.assets import thumbnails
 from media_pipeline.thumbnails.storage import FOLDER as THUMBS_FOLDER

@@ -67,8 +67,8 @@ def library() -> None:
 )
 def library_add(name: str, path: str, target: str | None, template: str | None) -> None:
     """Register the folder PATH as library NAME (a Dagster partition)."""
-    from media_pipeline.jobs.instance import get_instance
-    from media_pipeline.jobs.partitions import sync_library_partitions
+    from media_pipeline.runtime.instance import get_instance
+    from media_pipeline.runtime.partitions import sync_library_partitions
 
     store = catalog()
     if template and not target:
@@ -137,9 +137,9 @@ def status(as_json: bool, recent: int) -> None:
     """Obscura's four figures — running (with progress), backlog (queued runs, files pending
     per stage), failures not cleared, recently finished — with what is paused and how the
     asset checks last ended; then the runs: running, queued, failed, recent."""
-    from media_pipeline.jobs.instance import get_instance
-    from media_pipeline.jobs.reaper import reap_dead_runs
     from media_pipeline.operations.overview import overview
+    from media_pipeline.runtime.instance import get_instance
+    from media_pipeline.runtime.reaper import reap_dead_runs
 
     instance = get_instance()
     reap_dead_runs(instance)  # a dead run is never shown as running

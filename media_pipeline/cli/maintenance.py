@@ -25,8 +25,8 @@ def run_job(job_name: str, what: str, as_json: bool, run_config: dict | None = N
     why `what` failed (the failed step's message, which names the fix)."""
     from media_pipeline.cli.run import execute_job
     from media_pipeline.definitions import defs
-    from media_pipeline.jobs.failures import run_outcome
-    from media_pipeline.jobs.instance import get_instance
+    from media_pipeline.runtime.failures import run_outcome
+    from media_pipeline.runtime.instance import get_instance
 
     instance = get_instance()
     with chatter_to_stderr(as_json):

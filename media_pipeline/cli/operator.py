@@ -37,8 +37,8 @@ def _scope_command(name: str, doc: str) -> click.Command:
     @click.argument("scope", type=SCOPE, default="all")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
     def command(scope: str, as_json: bool) -> None:
-        from media_pipeline.jobs.instance import get_instance
         from media_pipeline.operations import pools
+        from media_pipeline.runtime.instance import get_instance
 
         states = getattr(pools, name)(get_instance(), scope)
         if as_json:
@@ -65,8 +65,8 @@ resume = _scope_command(
 def cancel(run_id: str | None, library_name: str | None, everything: bool, as_json: bool) -> None:
     """Stop runs as the UI's Terminate does: queued runs leave the queue, running ones stop
     between files; committed work is kept. RUN_ID may be a unique prefix."""
-    from media_pipeline.jobs.instance import get_instance
     from media_pipeline.operations.cancel import cancel_runs, runs_to_cancel
+    from media_pipeline.runtime.instance import get_instance
 
     if sum(bool(x) for x in (run_id, library_name, everything)) != 1:
         raise click.UsageError("give one of RUN_ID, --library NAME or --all")
@@ -95,8 +95,8 @@ def cancel(run_id: str | None, library_name: str | None, everything: bool, as_js
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def concurrency(pool: str | None, limit: int | None, as_json: bool) -> None:
     """Show the concurrency pools (slots, running and waiting steps), or set POOL's LIMIT."""
-    from media_pipeline.jobs.instance import get_instance
     from media_pipeline.operations.pools import pool_states, set_limit
+    from media_pipeline.runtime.instance import get_instance
 
     instance = get_instance()
     states = [set_limit(instance, pool, limit)] if pool and limit is not None else None
@@ -112,8 +112,8 @@ def concurrency(pool: str | None, limit: int | None, as_json: bool) -> None:
 def check(as_json: bool) -> None:
     """Run every asset check now (a Dagster run): exits 1 when one fails."""
     from media_pipeline.cli.maintenance import run_job
-    from media_pipeline.jobs.instance import get_instance
     from media_pipeline.operations.overview import check_summary
+    from media_pipeline.runtime.instance import get_instance
 
     result = run_job("integrity_checks", "the checks", as_json)
     checks = [c for c in check_summary(get_instance()) if c["run_id"] == result.run_id]

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from media_pipeline.cli.output import LazyConsole
-from media_pipeline.jobs.progress import ProgressReport
+from media_pipeline.runtime.progress import ProgressReport
 
 LINE_EVERY = 30.0  # seconds between two lines of one stage when not in a terminal
 
@@ -33,7 +33,7 @@ def stage_line(report: ProgressReport) -> str:
 
 
 class RunProgress:
-    """Fed with each stage's combined report (jobs.runs.watch_run), from the watcher thread."""
+    """Fed with each stage's combined report (runtime.runs.watch_run), from the watcher thread."""
 
     def __init__(self, console: Console | LazyConsole) -> None:
         console = console.real if isinstance(console, LazyConsole) else console

@@ -22,9 +22,9 @@ from media_pipeline.cli.progress import RunProgress
 from media_pipeline.cli.quiet import quiet_ml_libraries
 from media_pipeline.distributed.executor import celery_broker
 from media_pipeline.distributed.runs import JobExecutionResult, execute_distributed
-from media_pipeline.jobs.failures import run_outcome
-from media_pipeline.jobs.reaper import process_tags
 from media_pipeline.operations.run_tags import cli_run_tags
+from media_pipeline.runtime.failures import run_outcome
+from media_pipeline.runtime.reaper import process_tags
 
 
 def _split_selection(
@@ -123,9 +123,9 @@ def run_pipeline(
     """The models, each library's pipeline, then the collections; False when anything failed
     (each failure has been printed on one line, then a summary line)."""
     from media_pipeline.definitions import defs
-    from media_pipeline.jobs.instance import get_instance
-    from media_pipeline.jobs.partitions import sync_library_partitions
-    from media_pipeline.jobs.queue import scan_slot
+    from media_pipeline.runtime.instance import get_instance
+    from media_pipeline.runtime.partitions import sync_library_partitions
+    from media_pipeline.runtime.queue import scan_slot
 
     instance = get_instance()
     sync_library_partitions(instance, [lib.name for lib in store.libraries()])
@@ -254,9 +254,9 @@ def execute_job(
     """Execute a job of the code location with the configured executor (in this process, or
     on the Celery workers when a broker is configured), recorded on the instance, with a
     progress bar fed by the run's progress lines; None when interrupted. Dead runs are failed
-    first (jobs/reaper.py), so none blocks this one or shows as running."""
-    from media_pipeline.jobs.reaper import reap_dead_runs
-    from media_pipeline.jobs.runs import watch_run
+    first (runtime/reaper.py), so none blocks this one or shows as running."""
+    from media_pipeline.runtime.reaper import reap_dead_runs
+    from media_pipeline.runtime.runs import watch_run
 
     reap_dead_runs(instance)
 

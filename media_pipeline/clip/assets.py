@@ -17,10 +17,10 @@ from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
-from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.models.assets import clip_files, clip_model
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, Made, Stage, StageWork
 from media_pipeline.thumbnails.assets import thumbnails

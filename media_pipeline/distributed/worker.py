@@ -31,7 +31,7 @@ from media_pipeline.distributed.executor import BROKER_SETTING, QUEUES
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(queues: str, name: str | None, loglevel: str) -> None:
     """Run pipeline steps sent through the broker (MEDIA_PIPELINE_CELERY_BROKER)."""
-    from media_pipeline.jobs.instance import ensure_dagster_home
+    from media_pipeline.runtime.instance import ensure_dagster_home
 
     if not settings.get(BROKER_SETTING):
         raise click.ClickException(f"set {BROKER_SETTING}, e.g. pyamqp://guest@rabbitmq-host//")

@@ -24,10 +24,10 @@ from media_pipeline.duplicates.find import (
     exact_groups,
     near_groups,
 )
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.models.assets import clip_files
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 
 

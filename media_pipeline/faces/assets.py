@@ -58,12 +58,12 @@ from media_pipeline.faces.detect import (
 )
 from media_pipeline.faces.recognize import calibration_for, recognise
 from media_pipeline.faces.suggest import merge_suggestions
-from media_pipeline.jobs.partitions import library_partitions
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.models.assets import face_model
 from media_pipeline.models.errors import ModelError
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.settings import available_cores, env_int
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.pool import work_many

@@ -8,9 +8,9 @@ import dagster as dg
 from media_pipeline.catalog.imports import import_folder
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.imports.mover import run_imports
-from media_pipeline.jobs.partitions import library_partitions, partition_library
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.pipeline import LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions, partition_library
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 
 

@@ -12,11 +12,11 @@ from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.duplicates.assets import exact_duplicates
 from media_pipeline.faces.assets import face_clusters
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.memories.build import build_memories, today
 from media_pipeline.memories.onthisday import MemorySettings
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.scan.schedules import TIMEZONE
 

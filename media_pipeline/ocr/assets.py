@@ -17,9 +17,9 @@ from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.text import STAGE, read_by, save_text, text_of
 from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
-from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, BatchSummary, Made, Stage, StageWork
 from media_pipeline.thumbnails.assets import thumbnails

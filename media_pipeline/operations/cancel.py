@@ -11,9 +11,9 @@ from typing import Any
 
 import dagster as dg
 
-from media_pipeline.jobs.runs import ACTIVE, QUEUED
-from media_pipeline.jobs.tags import LIBRARY
 from media_pipeline.operations.run_tags import PARTITION_TAG
+from media_pipeline.runtime.runs import ACTIVE, QUEUED
+from media_pipeline.runtime.tags import LIBRARY
 
 UNFINISHED = [*QUEUED, *ACTIVE]
 
@@ -54,7 +54,7 @@ def cancel_runs(instance: dg.DagsterInstance, runs: list[dg.DagsterRun]) -> list
     outcome = []
     for run in runs:
         # A run the CLI executes in its own process has no launcher to ask: it is marked
-        # CANCELING and that process stops it (jobs.runs.watch_run).
+        # CANCELING and that process stops it (runtime.runs.watch_run).
         instance.run_coordinator.cancel_run(run.run_id)
         now = instance.get_run_by_id(run.run_id)
         outcome.append(

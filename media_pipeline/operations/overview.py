@@ -18,8 +18,8 @@ from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import STAGE as THUMBNAILS_STAGE
 from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.checks.keys import CHECKS
-from media_pipeline.jobs.runs import iso_time, recorded_model, run_summary
 from media_pipeline.operations.pools import paused_scopes
+from media_pipeline.runtime.runs import iso_time, recorded_model, run_summary
 
 
 def _stage_conditions(instance: dg.DagsterInstance) -> dict[str, ColumnElement[bool]]:

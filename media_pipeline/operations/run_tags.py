@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from dagster import AssetKey
 from dagster._core.storage.tags import PRIORITY_TAG, REPOSITORY_LABEL_TAG
 
-from media_pipeline.jobs.tags import LIBRARY, SCAN, TRIGGER, library_run_tags
+from media_pipeline.runtime.tags import LIBRARY, SCAN, TRIGGER, library_run_tags
 
 LOCATION = "media_pipeline"  # workspace.yaml's location_name and [tool.dagster] in pyproject
 REPOSITORY = "__repository__"  # the repository of a Definitions object

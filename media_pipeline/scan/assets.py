@@ -20,11 +20,11 @@ import dagster as dg
 from media_pipeline import settings
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog, Library
-from media_pipeline.jobs.partitions import library_partitions
-from media_pipeline.jobs.progress import format_progress
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions
+from media_pipeline.runtime.progress import format_progress
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.scanner import (
     ScanChunk,
     ScanCounts,

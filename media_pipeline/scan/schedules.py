@@ -6,8 +6,8 @@ import dagster as dg
 
 from media_pipeline import settings
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.jobs.tags import library_run_tags
 from media_pipeline.pipeline import library_pipeline
+from media_pipeline.runtime.tags import library_run_tags
 
 TIMEZONE = settings.get("MEDIA_PIPELINE_TIMEZONE") or "UTC"
 

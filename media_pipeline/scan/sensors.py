@@ -6,9 +6,9 @@ import dagster as dg
 
 from media_pipeline import settings
 from media_pipeline.catalog.resource import CatalogResource
-from media_pipeline.jobs.partitions import library_partitions, partition_changes
-from media_pipeline.jobs.tags import library_run_tags
 from media_pipeline.pipeline import library_pipeline
+from media_pipeline.runtime.partitions import library_partitions, partition_changes
+from media_pipeline.runtime.tags import library_run_tags
 from media_pipeline.scan.fingerprint import library_fingerprint
 
 

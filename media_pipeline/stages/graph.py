@@ -16,10 +16,10 @@ import dagster as dg
 
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
-from media_pipeline.jobs.partitions import partition_library
-from media_pipeline.jobs.progress import format_progress
-from media_pipeline.jobs.retries import retry_transient
 from media_pipeline.paths import MediaPaths
+from media_pipeline.runtime.partitions import partition_library
+from media_pipeline.runtime.progress import format_progress
+from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.stages.runner import (
     Batch,
     BatchSummary,

@@ -38,9 +38,9 @@ from sqlalchemy import ColumnElement
 from media_pipeline.catalog.pending import HashRange, PendingContent, count_pending, iter_pending
 from media_pipeline.catalog.stage_batch import StageBatch
 from media_pipeline.catalog.store import Catalog, Library
-from media_pipeline.jobs.progress import format_progress
 from media_pipeline.metadata.errors import read_failure
 from media_pipeline.paths import MediaPaths
+from media_pipeline.runtime.progress import format_progress
 from media_pipeline.settings import env_int
 
 BATCH_FILES_SETTING = "MEDIA_PIPELINE_BATCH_FILES"

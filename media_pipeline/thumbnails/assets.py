@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement
 from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import STAGE, Derivatives, current, save_derivatives
-from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.settings import available_cores
 from media_pipeline.stages.graph import run_stage, stage_config

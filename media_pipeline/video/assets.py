@@ -18,9 +18,9 @@ from media_pipeline import settings
 from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.store import Catalog, FileFailure, Library
 from media_pipeline.catalog.videos import HWACCEL_STAGE, STAGE, save_encodings, settled
-from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
+from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, BatchSummary, Made, Stage, StageWork

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.jobs.tags import LIBRARY, TRIGGER
+from media_pipeline.runtime.tags import LIBRARY, TRIGGER
 from media_pipeline_tests.images import make_jpeg
 
 

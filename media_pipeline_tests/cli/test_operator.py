@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from media_pipeline import settings
 from media_pipeline.catalog.schema import clip_embeddings, thumbnails
 from media_pipeline.catalog.store import open_catalog
-from media_pipeline.jobs.tags import LIBRARY, SCAN, TRIGGER
 from media_pipeline.operations.run_tags import LOCATION, REPOSITORY, REPOSITORY_LABEL
+from media_pipeline.runtime.tags import LIBRARY, SCAN, TRIGGER
 from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.corpus import IMMICH
 from media_pipeline_tests.images import make_jpeg

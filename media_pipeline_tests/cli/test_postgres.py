@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from sqlalchemy import create_engine, text
 
-from media_pipeline.jobs.instance import get_instance
+from media_pipeline.runtime.instance import get_instance
 from media_pipeline_tests.cli.test_cancel_and_concurrency import _big_library
 from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.conftest import REPO

@@ -15,7 +15,7 @@ import dagster as dg
 
 from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
-from media_pipeline.jobs import tags
+from media_pipeline.runtime import tags
 from media_pipeline_tests.cli.test_cancel_and_concurrency import _big_library, _wait_for
 from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.conftest import IMMICH

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from media_pipeline.cli.progress import RunProgress
-from media_pipeline.jobs.progress import ProgressReport
+from media_pipeline.runtime.progress import ProgressReport
 from media_pipeline_tests.cli_runner import run_cli
 from media_pipeline_tests.images import make_jpeg
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from dagster._core.storage.tags import PRIORITY_TAG
 
-from media_pipeline.jobs.tags import LIBRARY, SCAN, TRIGGER
+from media_pipeline.runtime.tags import LIBRARY, SCAN, TRIGGER
 from media_pipeline_tests.deploy import test_webserver_daemon as deployed
 from media_pipeline_tests.deploy.graphql import (
     LOCATION,

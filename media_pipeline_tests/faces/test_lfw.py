@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from media_pipeline.definitions import defs
-from media_pipeline.jobs.instance import get_instance
+from media_pipeline.runtime.instance import get_instance
 from media_pipeline_tests.cli_runner import MediaPipeline
 from media_pipeline_tests.faces.lfw import (
     FACE_ASSETS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 from dagster._core.storage.tags import PRIORITY_TAG
 
-from media_pipeline.jobs.tags import LIBRARY, SCAN, TRIGGER
 from media_pipeline.operations.run_tags import submitted_run_tags, trigger_of
+from media_pipeline.runtime.tags import LIBRARY, SCAN, TRIGGER
 
 
 def test_the_trigger_comes_from_our_tag_or_dagsters() -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.definitions import defs
-from media_pipeline.jobs import retries
+from media_pipeline.runtime import retries
 from media_pipeline.scan import assets
 from media_pipeline_tests.images import make_jpeg
 

@@ -11,7 +11,7 @@ import dagster as dg
 from media_pipeline import settings
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.definitions import defs
-from media_pipeline.jobs.tags import LIBRARY, SCAN, TRIGGER
+from media_pipeline.runtime.tags import LIBRARY, SCAN, TRIGGER
 from media_pipeline.scan.schedules import nightly_library_scan, periodic_library_scan
 from media_pipeline.scan.sensors import library_change_sensor
 from media_pipeline_tests.images import make_jpeg

@@ -3,7 +3,7 @@
 LIBRARY = "media_pipeline/library"
 TRIGGER = "media_pipeline/trigger"
 SCAN = "media_pipeline/scan"
-# Where a CLI-executed run's process lives, and when it last said it was alive (jobs/reaper.py).
+# Where a CLI-executed run's process lives, and when it last said it was alive (runtime/reaper.py).
 HOST = "media_pipeline/host"
 PID = "media_pipeline/pid"
 HEARTBEAT = "media_pipeline/heartbeat"

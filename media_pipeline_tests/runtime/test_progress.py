@@ -4,8 +4,8 @@ from types import SimpleNamespace
 from dagster import DagsterRunStatus
 from sqlalchemy.exc import OperationalError
 
-from media_pipeline.jobs.progress import format_progress, parse_progress
-from media_pipeline.jobs.runs import watch_run
+from media_pipeline.runtime.progress import format_progress, parse_progress
+from media_pipeline.runtime.runs import watch_run
 
 
 def test_progress_lines_round_trip() -> None:
@@ -19,7 +19,7 @@ def test_progress_lines_round_trip() -> None:
 
 
 def test_a_stage_in_batches_reports_the_sum_of_its_batches() -> None:
-    from media_pipeline.jobs.progress import combine_progress
+    from media_pipeline.runtime.progress import combine_progress
 
     newest = {
         "thumbnails.thumbnails_plan": parse_progress(format_progress("thumbnails", 0, 500, 0.0)),

@@ -19,11 +19,11 @@ import dagster as dg
 from dagster import DagsterRunStatus
 from dagster._core.storage.tags import PRIORITY_TAG
 
-from media_pipeline.jobs import tags
-from media_pipeline.jobs.failures import one_line, step_failure_message
-from media_pipeline.jobs.progress import ProgressReport, combine_progress, parse_progress
-from media_pipeline.jobs.reaper import ACTIVE, HEARTBEAT_SECONDS, beat
 from media_pipeline.operations.run_tags import trigger_of
+from media_pipeline.runtime import tags
+from media_pipeline.runtime.failures import one_line, step_failure_message
+from media_pipeline.runtime.progress import ProgressReport, combine_progress, parse_progress
+from media_pipeline.runtime.reaper import ACTIVE, HEARTBEAT_SECONDS, beat
 
 QUEUED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def watch_run(
             return
         read_progress()
         if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
-            beat(instance, run_id)  # for commands on other hosts (jobs/reaper.py)
+            beat(instance, run_id)  # for commands on other hosts (runtime/reaper.py)
             last_beat = time.monotonic()
         if run.status != DagsterRunStatus.CANCELING:
             return

@@ -17,7 +17,7 @@ def _template() -> Path:
     in_checkout = Path(__file__).resolve().parents[2] / "dagster.yaml"
     if in_checkout.is_file():
         return in_checkout
-    return Path(str(resources.files("media_pipeline.jobs") / "dagster.yaml"))
+    return Path(str(resources.files("media_pipeline.runtime") / "dagster.yaml"))
 
 
 def ensure_dagster_home() -> Path:

@@ -19,8 +19,8 @@ import dagster as dg
 from sqlalchemy import text
 
 from media_pipeline.catalog.store import Catalog
-from media_pipeline.jobs import tags
-from media_pipeline.jobs.reaper import ACTIVE, reap_dead_runs
+from media_pipeline.runtime import tags
+from media_pipeline.runtime.reaper import ACTIVE, reap_dead_runs
 
 POLL_SECONDS = 1.0
 

@@ -20,7 +20,7 @@ import dagster as dg
 import psutil
 from dagster import DagsterRunStatus
 
-from media_pipeline.jobs import tags
+from media_pipeline.runtime import tags
 
 ACTIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 HEARTBEAT_SECONDS = 30.0

@@ -1,1 +1,0 @@
-"""The job system on Dagster: instance, library partitions, run tags, progress and run status."""
