@@ -7,8 +7,9 @@ tens of gigabytes.
 
 from __future__ import annotations
 
-import struct
 from typing import BinaryIO
+
+from media_pipeline.metadata.bmff import boxes, file_size
 
 _CODESTREAM_SIGNATURE = b"\xff\x0a"
 _CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a"
@@ -66,23 +67,8 @@ def jxl_size(fp: BinaryIO) -> tuple[int, int]:
         return size_from_codestream(head)
     if not head.startswith(_CONTAINER_SIGNATURE):
         raise ValueError("not a JPEG XL file")
-    offset = len(_CONTAINER_SIGNATURE)
-    for _ in range(_MAX_BOXES):
-        fp.seek(offset)
-        header = fp.read(16)
-        if len(header) < 8:
-            break
-        size, box_type = struct.unpack(">I4s", header[:8])
-        header_size = 8
-        if size == 1:
-            if len(header) < 16:
-                break
-            size = struct.unpack(">Q", header[8:16])[0]
-            header_size = 16
+    for box_type, body, _end in boxes(fp, len(_CONTAINER_SIGNATURE), file_size(fp), _MAX_BOXES):
         if box_type in (b"jxlc", b"jxlp"):
-            fp.seek(offset + header_size + (4 if box_type == b"jxlp" else 0))
+            fp.seek(body + (4 if box_type == b"jxlp" else 0))
             return size_from_codestream(fp.read(16))
-        if size == 0 or size < header_size:
-            break
-        offset += size
     raise ValueError("JPEG XL file has no codestream")

@@ -11,7 +11,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 
@@ -185,20 +185,25 @@ def _first_frame_rotation(container: Any, stream: Any) -> float:
     raise MediaError("video is corrupt: no decodable frame")
 
 
+def open_container(source: str | BinaryIO) -> Any:
+    """An open PyAV container (the caller closes it); MediaError for content FFmpeg cannot
+    open, while failures to read the file (OSError with an errno) propagate."""
+    try:
+        return av.open(source, metadata_errors="replace")
+    except Exception as exc:
+        if is_io_error(exc):
+            raise
+        reason = getattr(exc, "strerror", None) or exc
+        raise MediaError(f"not a readable video: {reason}") from exc
+
+
 def read_video(path: str, *, ext: str, verify: bool, data: bytes | None = None) -> VideoInfo:
     """Describe one video; raises MediaError (ImageContent for images) on bad content.
 
     Opens ``path`` unless ``data`` is given (only when rescuing a misnamed image file
     whose bytes the caller already holds).
     """
-    source: Any = io.BytesIO(data) if data is not None else path
-    try:
-        container = av.open(source, metadata_errors="replace")
-    except Exception as exc:
-        if is_io_error(exc):
-            raise
-        reason = getattr(exc, "strerror", None) or exc
-        raise MediaError(f"not a readable video: {reason}") from exc
+    container = open_container(io.BytesIO(data) if data is not None else path)
     try:
         with content_errors(MediaError, "video is corrupt"):
             return _describe(container, ext, verify)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -109,11 +110,16 @@ def write_video(
     rate: int = 10,
     size: tuple[int, int] = (64, 48),
     faststart: bool = False,
+    pixels: Callable[[int], np.ndarray] | None = None,
+    container_format: str | None = None,
+    movflags: str | None = None,
 ) -> Path:
     """A short video made with PyAV; ``rotation`` sets the display matrix (degrees CCW);
-    ``faststart`` puts the index (moov) before the media data."""
-    options = {"movflags": "faststart"} if faststart else {}
-    container = av.open(str(path), "w", options=options)
+    ``faststart`` puts the index (moov) before the media data; ``pixels`` gives frame N's
+    RGB array (default: a flat grey that brightens frame by frame)."""
+    flags = [flag for flag in (movflags, "faststart" if faststart else None) if flag]
+    options = {"movflags": "+".join(flags)} if flags else {}
+    container = av.open(str(path), "w", format=container_format, options=options)
     container.metadata.update(metadata or {})
     stream = container.add_stream(codec, rate=rate)
     stream.width, stream.height = size
@@ -121,8 +127,12 @@ def write_video(
     if rotation is not None:
         stream.set_display_rotation(rotation)
     for index in range(frames):
-        pixels = np.full((size[1], size[0], 3), index * 20 % 256, np.uint8)
-        for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+        rgb = (
+            pixels(index)
+            if pixels is not None
+            else np.full((size[1], size[0], 3), index * 20 % 256, np.uint8)
+        )
+        for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
             container.mux(packet)
     for packet in stream.encode():
         container.mux(packet)
@@ -254,14 +264,11 @@ def apple_maker_note(content_identifier: str) -> bytes:
 
 def write_mov(path: Path, metadata: dict[str, str], frames: int = 3, rate: int = 10) -> Path:
     """A small QuickTime movie whose metadata goes in the Keys atom, as iPhones write it."""
-    with av.open(str(path), "w", format="mov", options={"movflags": "use_metadata_tags"}) as out:
-        out.metadata.update(metadata)
-        stream = out.add_stream("mpeg4", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for index in range(frames):
-            pixels = np.full((48, 64, 3), index * 20 % 255, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+    return write_video(
+        path,
+        metadata=metadata,
+        frames=frames,
+        rate=rate,
+        container_format="mov",
+        movflags="use_metadata_tags",
+    )

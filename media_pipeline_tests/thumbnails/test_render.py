@@ -9,19 +9,18 @@ import sys
 import textwrap
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from PIL import Image
 
 from media_pipeline.metadata.formats import register_plugins
 from media_pipeline.metadata.image import read_image
+from media_pipeline.thumbnails.colour import convert_to_srgb
+from media_pipeline.thumbnails.outputs import fit
 from media_pipeline.thumbnails.render import (
     Rendered,
     RenderError,
     RenderSettings,
-    convert_to_srgb,
-    fit,
     render,
 )
 from media_pipeline_tests.conftest import IMMICH
@@ -176,20 +175,14 @@ def test_hdr_avif_is_tone_mapped_not_washed_out() -> None:
 
 
 def _write_clip(path: Path, black_frames: int, frames: int = 30) -> Path:
-    container = av.open(str(path), "w")
-    stream = container.add_stream("mpeg4", rate=10)
-    stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-    for index in range(frames):
-        pixels = np.zeros((64, 96, 3), np.uint8)
+    def pixels(index: int) -> np.ndarray:
+        rgb = np.zeros((64, 96, 3), np.uint8)
         if index >= black_frames:
-            pixels[:, :48] = (220, 60, 40)
-            pixels[:, 48:] = (40, 200, 90)
-        for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
-    container.close()
-    return path
+            rgb[:, :48] = (220, 60, 40)
+            rgb[:, 48:] = (40, 200, 90)
+        return rgb
+
+    return write_video(path, frames=frames, size=(96, 64), pixels=pixels)
 
 
 def test_video_poster_is_the_first_non_black_frame(tmp_path: Path) -> None:
