@@ -1,10 +1,9 @@
-"""Catalog queries of faces and people: what the face stage still has to analyse, the faces it
-found, the people they are grouped into, and the user's edits (name, merge, move)."""
+"""The face stage's side of the catalog: what it still has to analyse, the faces it found,
+and the people it groups them into (what users see and edit of people: catalog/people.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,12 +26,11 @@ from media_pipeline.catalog.schema import (
     face_groupings,
     face_scans,
     faces,
-    libraries,
     media_files,
     persons,
     thumbnails,
 )
-from media_pipeline.catalog.store import Catalog, CatalogWriter, file_path, utcnow
+from media_pipeline.catalog.store import Catalog, CatalogWriter, utcnow
 
 if TYPE_CHECKING:  # numpy is imported where vectors are read or written: `people` lists without it
     import numpy as np
@@ -125,7 +123,8 @@ def scanned(model: str) -> ColumnElement[bool]:
     )
 
 
-def _present() -> ColumnElement[bool]:
+def present() -> ColumnElement[bool]:
+    """The face is in a file still present in a library."""
     return exists().where(
         media_files.c.content_hash == faces.c.content_hash, media_files.c.status == "present"
     )
@@ -263,7 +262,7 @@ def load_faces(catalog: Target, model: str, page: int = 20_000) -> FaceTable:
         with _reading(catalog) as conn:
             rows = conn.execute(
                 select(faces.c.id, faces.c.person_id, faces.c.assigned_by, faces.c.embedding)
-                .where(faces.c.model == model, faces.c.id > after, _present())
+                .where(faces.c.model == model, faces.c.id > after, present())
                 .order_by(faces.c.id)
                 .limit(page)
             ).all()
@@ -433,224 +432,6 @@ def grouped_models(catalog: Catalog) -> list[str]:
         return sorted(row.model for row in rows)
 
 
-# -- what users see and edit -------------------------------------------------------------------
-
-
-def list_people(catalog: Catalog, home: str | None = None) -> list[dict[str, Any]]:
-    """People with at least one face in a present file: id, name, face count, cover face
-    (the chosen one if still there, else the sharpest detection), most faces first."""
-    with catalog.engine.connect() as conn:
-        counts = conn.execute(
-            select(faces.c.person_id, func.count())
-            .where(faces.c.person_id.is_not(None), _present())
-            .group_by(faces.c.person_id)
-        ).all()
-        if not counts:
-            return []
-        people = {
-            row.id: row
-            for row in conn.execute(
-                select(persons).where(persons.c.id.in_([person for person, _ in counts]))
-            )
-        }
-        best: dict[int, Any] = {}  # the best-scored face of each person: its first row
-        for row in conn.execute(
-            select(faces.c.person_id, faces.c.id, faces.c.crop_path, faces.c.content_hash)
-            .where(faces.c.person_id.in_(list(people)), _present())
-            .order_by(faces.c.person_id, faces.c.score.desc(), faces.c.id)
-        ):
-            best.setdefault(row.person_id, row)
-        chosen_ids = [row.cover_face_id for row in people.values() if row.cover_face_id]
-        chosen = {
-            row.id: row
-            for row in conn.execute(
-                select(
-                    faces.c.id, faces.c.person_id, faces.c.crop_path, faces.c.content_hash
-                ).where(faces.c.id.in_(chosen_ids), _present())
-            )
-        }
-        cover_faces = {}
-        for person_id, person in people.items():
-            cover = chosen.get(person.cover_face_id)
-            if cover is None or cover.person_id != person_id:
-                cover = best.get(person_id)
-            cover_faces[person_id] = cover
-        paths = {
-            row.content_hash: file_path(row.root, row.rel_path)
-            for row in conn.execute(
-                select(media_files.c.content_hash, libraries.c.root, media_files.c.rel_path)
-                .join(libraries, libraries.c.id == media_files.c.library_id)
-                .where(
-                    media_files.c.content_hash.in_(
-                        [cover.content_hash for cover in cover_faces.values() if cover]
-                    ),
-                    media_files.c.status == "present",
-                )
-                .order_by(media_files.c.rel_path.desc())
-            )
-        }
-    listed = []
-    for person_id, count in counts:
-        person = people.get(person_id)
-        if person is None:
-            continue
-        cover = cover_faces[person_id]
-        listed.append(
-            {
-                "id": person_id,
-                "name": person.name,
-                "face_count": int(count),
-                "cover_face": {
-                    "id": cover.id,
-                    "crop_path": os.path.join(home, cover.crop_path)
-                    if home and cover.crop_path
-                    else cover.crop_path,
-                    "file": paths.get(cover.content_hash),
-                }
-                if cover
-                else None,
-            }
-        )
-    listed.sort(key=lambda person: (-person["face_count"], person["id"]))
-    return listed
-
-
-class PersonNotFound(LookupError):
-    pass
-
-
-def _require_person(conn: Any, person_id: int) -> Any:
-    row = conn.execute(select(persons).where(persons.c.id == person_id)).first()
-    if row is None:
-        raise PersonNotFound(f"no person with id {person_id} (see `media-pipeline people`)")
-    return row
-
-
-def name_person(catalog: Catalog, person_id: int, name: str) -> None:
-    """Name a person: from the next run on, recognition trains on their faces."""
-    name = name.strip()
-    if not name:
-        raise ValueError("a name cannot be empty")
-    with catalog.transaction() as writer:
-        _require_person(writer.conn, person_id)
-        writer.conn.execute(
-            update(persons).where(persons.c.id == person_id).values(name=name, updated_at=utcnow())
-        )
-
-
-def merge_people(catalog: Catalog, keep: int, other: int) -> int:
-    """Move every face of ``other`` into ``keep`` and delete ``other``; ``keep`` takes
-    ``other``'s name when it has none, and a regrouping keeps it as it is from now on.
-    Returns the faces moved."""
-    if keep == other:
-        raise ValueError("cannot merge a person into itself")
-    with catalog.transaction() as writer:
-        kept = _require_person(writer.conn, keep)
-        gone = _require_person(writer.conn, other)
-        moved = writer.conn.execute(
-            update(faces).where(faces.c.person_id == other).values(person_id=keep)
-        ).rowcount
-        writer.conn.execute(
-            update(persons)
-            .where(persons.c.id == keep)
-            .values(name=kept.name or gone.name, merged_at=utcnow(), updated_at=utcnow())
-        )
-        writer.conn.execute(delete(persons).where(persons.c.id == other))
-    return int(moved or 0)
-
-
-def move_face(catalog: Catalog, face_id: int, person_id: int | None) -> None:
-    """The user puts a face into a person, or (None) out of every person; either way the
-    algorithms never move it again."""
-    with catalog.transaction() as writer:
-        if person_id is not None:
-            _require_person(writer.conn, person_id)
-        result = writer.conn.execute(
-            update(faces)
-            .where(faces.c.id == face_id)
-            .values(person_id=person_id, assigned_by=USER, certainty=1.0 if person_id else None)
-        )
-        if not result.rowcount:
-            raise LookupError(f"no face with id {face_id} (see `media-pipeline info PATH`)")
-
-
-def faces_of(catalog: Catalog, content_hash: str) -> list[dict[str, Any]]:
-    """One content's faces for `info --json`: box in the upright original's pixels."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            select(faces, persons.c.name)
-            .outerjoin(persons, persons.c.id == faces.c.person_id)
-            .where(faces.c.content_hash == content_hash)
-            .order_by(faces.c.x1, faces.c.id)
-        ).all()
-    return [
-        {
-            "id": row.id,
-            "box": {
-                "x1": round(row.x1),
-                "y1": round(row.y1),
-                "x2": round(row.x2),
-                "y2": round(row.y2),
-            },
-            "score": round(row.score, 4),
-            "person_id": row.person_id,
-            "person": row.name,
-            "assigned_by": row.assigned_by,
-            "certainty": row.certainty,
-            "model": row.model,
-        }
-        for row in rows
-    ]
-
-
-def photos_of(catalog: Catalog, person_id: int) -> list[str]:
-    """Absolute paths of the present files in which the person's faces are, oldest first."""
-    with catalog.engine.connect() as conn:
-        _require_person(conn, person_id)
-        rows = conn.execute(
-            select(libraries.c.root, media_files.c.rel_path)
-            .join(libraries, libraries.c.id == media_files.c.library_id)
-            .where(
-                media_files.c.status == "present",
-                exists().where(
-                    faces.c.content_hash == media_files.c.content_hash,
-                    faces.c.person_id == person_id,
-                ),
-            )
-            .order_by(media_files.c.taken_at_utc, media_files.c.taken_at, media_files.c.rel_path)
-        )
-        return [file_path(root, rel_path) for root, rel_path in rows]
-
-
-def person_crops(catalog: Catalog, person_id: int, limit: int) -> list[str]:
-    """Crop paths (relative to MEDIA_PIPELINE_HOME) of a person's best faces."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            select(faces.c.crop_path)
-            .where(faces.c.person_id == person_id, faces.c.crop_path.is_not(None), _present())
-            .order_by(faces.c.score.desc(), faces.c.id)
-            .limit(limit)
-        )
-        return [row.crop_path for row in rows]
-
-
-def people_in_files(catalog: Catalog, file_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """file id -> names of the named people whose faces are in it (for album titles)."""
-    if not file_ids:
-        return {}
-    found: dict[int, set[str]] = {}
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            select(media_files.c.id, persons.c.name)
-            .join(faces, faces.c.content_hash == media_files.c.content_hash)
-            .join(persons, and_(persons.c.id == faces.c.person_id, persons.c.name.is_not(None)))
-            .where(media_files.c.id.in_(list(file_ids)))
-        )
-        for file_id, name in rows:
-            found.setdefault(file_id, set()).add(name)
-    return {file_id: tuple(sorted(names)) for file_id, names in found.items()}
-
-
 def face_counts(catalog: Catalog, model: str) -> dict[str, int]:
     """Totals for the UI: faces, faces in a person, people."""
     with catalog.engine.connect() as conn:
@@ -659,6 +440,6 @@ def face_counts(catalog: Catalog, model: str) -> dict[str, int]:
                 func.count(),
                 func.count(faces.c.person_id),
                 func.count(func.distinct(faces.c.person_id)),
-            ).where(faces.c.model == model, _present())
+            ).where(faces.c.model == model, present())
         ).one()
     return {"faces": int(total), "in_people": int(placed), "people": int(people)}

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from media_pipeline.catalog.failures import FileFailure, record_errors
 from media_pipeline.catalog.schema import (
     album_files,
     albums,
@@ -18,7 +19,7 @@ from media_pipeline.catalog.schema import (
     libraries,
     media_files,
 )
-from media_pipeline.catalog.store import Catalog, FileFailure, Library, utcnow
+from media_pipeline.catalog.store import Catalog, Library, utcnow
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def fail_move(catalog: Catalog, move: Move, failure: FileFailure | None) -> None
             update(import_moves).where(import_moves.c.id == move.id).values(state="failed")
         )
         if failure is not None:
-            writer.record_errors(move.from_library_id, [failure])
+            record_errors(writer, move.from_library_id, [failure])
 
 
 def mark_undone(catalog: Catalog, move: Move) -> None:

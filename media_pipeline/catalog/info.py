@@ -7,8 +7,8 @@ from typing import Any
 
 from media_pipeline import settings
 from media_pipeline.catalog.albums import albums_of_file
-from media_pipeline.catalog.faces import faces_of
 from media_pipeline.catalog.live import live_video_of
+from media_pipeline.catalog.people import faces_of
 from media_pipeline.catalog.schema import METADATA_COLUMNS
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.text import text_of

@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from media_pipeline.catalog.failures import (
+    FileFailure,
+    record_errors,
+    resolve_errors,
+    unresolved_failures,
+)
 from media_pipeline.catalog.pending import PendingContent
-from media_pipeline.catalog.store import Catalog, FileFailure, Library
+from media_pipeline.catalog.store import Catalog, Library
 
 T = TypeVar("T")
 
@@ -30,7 +36,7 @@ class StageBatch(Generic[T]):
         self.store, self.library, self.stage, self.save, self.size = (
             store, library, stage, save, size,
         )  # fmt: skip
-        self.failed_before = store.unresolved_failures(library.id, stage)
+        self.failed_before = unresolved_failures(store, library.id, stage)
         self.made: list[T] = []
         self.failures: list[FileFailure] = []
         self.resolved: list[str] = []  # failed before, fine now (e.g. after `errors --retry`)
@@ -54,6 +60,6 @@ class StageBatch(Generic[T]):
     def flush(self) -> None:
         self.save(self.made)
         with self.store.transaction() as writer:
-            writer.record_errors(self.library.id, self.failures)
-            writer.resolve_errors(self.library.id, self.stage, self.resolved)
+            record_errors(writer, self.library.id, self.failures)
+            resolve_errors(writer, self.library.id, self.stage, self.resolved)
         self.made, self.failures, self.resolved = [], [], []

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
     Table,
     and_,
@@ -87,17 +86,6 @@ class FileVersion:
     content_hash: str
     metadata_version: int
     metadata: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class FileFailure:
-    """One file that failed one stage, for the errors ledger."""
-
-    rel_path: str
-    stage: str
-    error: str
-    size: int | None = None
-    mtime_ns: int | None = None
 
 
 # Columns an upsert refreshes besides the metadata (id, first_seen and dir are kept).
@@ -268,22 +256,6 @@ class Catalog:
             )
             return [KnownFile(*row) for row in rows]
 
-    def unresolved_failures(self, library_id: int, stage: str) -> dict[str, tuple[int, int]]:
-        """rel_path -> (size, mtime_ns) of files that failed `stage` and have not changed since."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    processing_errors.c.rel_path,
-                    processing_errors.c.size,
-                    processing_errors.c.mtime_ns,
-                ).where(
-                    processing_errors.c.library_id == library_id,
-                    processing_errors.c.stage == stage,
-                    processing_errors.c.resolved_at.is_(None),
-                )
-            )
-            return {row.rel_path: (row.size, row.mtime_ns) for row in rows}
-
     # -- writes -------------------------------------------------------------------------------
 
     @contextmanager
@@ -306,79 +278,6 @@ class Catalog:
                 .first()
             )
         return dict(row) if row is not None else None
-
-    def unresolved_error_paths(self, library_id: int) -> set[str]:
-        """Paths with an unresolved failure in any stage (the ledger is small: a set)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(processing_errors.c.rel_path)
-                .where(
-                    processing_errors.c.library_id == library_id,
-                    processing_errors.c.resolved_at.is_(None),
-                )
-                .distinct()
-            )
-            return {row[0] for row in rows}
-
-    def errors(
-        self, include_resolved: bool = False, stage: str | None = None
-    ) -> list[dict[str, Any]]:
-        query = (
-            select(processing_errors, libraries.c.name.label("library"), libraries.c.root)
-            .join(libraries, libraries.c.id == processing_errors.c.library_id)
-            .order_by(processing_errors.c.last_seen.desc(), processing_errors.c.rel_path)
-        )
-        if not include_resolved:
-            query = query.where(processing_errors.c.resolved_at.is_(None))
-        if stage:
-            query = query.where(processing_errors.c.stage == stage)
-        with self.engine.connect() as conn:
-            return [dict(row) for row in conn.execute(query).mappings()]
-
-    def count_errors(self) -> dict[str, int]:
-        """Unresolved failures per stage."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(processing_errors.c.stage, func.count())
-                .where(processing_errors.c.resolved_at.is_(None))
-                .group_by(processing_errors.c.stage)
-            )
-            return {stage: n for stage, n in rows}
-
-    @staticmethod
-    def _open_errors(stage: str | None) -> ColumnElement[bool]:
-        """Unresolved failures, of one stage or of all."""
-        condition = processing_errors.c.resolved_at.is_(None)
-        return condition & (processing_errors.c.stage == stage) if stage else condition
-
-    def clear_errors(self, stage: str | None = None) -> int:
-        """Mark unresolved failures resolved, of one stage or of all (they stay listed with
-        `errors --all`)."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(processing_errors)
-                .where(self._open_errors(stage))
-                .values(resolved_at=utcnow())
-            )
-            return result.rowcount
-
-    def retry_errors(self, stage: str | None = None) -> list[str]:
-        """Forget the (size, mtime) that keeps unchanged failed files from being retried (of one
-        stage or of all); returns the libraries that have them, for the caller to run again."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(processing_errors)
-                .where(self._open_errors(stage))
-                .values(size=None, mtime_ns=None)
-            )
-            rows = conn.execute(
-                select(libraries.c.name)
-                .join(processing_errors, processing_errors.c.library_id == libraries.c.id)
-                .where(self._open_errors(stage))
-                .distinct()
-                .order_by(libraries.c.name)
-            )
-            return [row[0] for row in rows]
 
     def library_counts(self) -> dict[int, dict[str, int]]:
         """Per library: present and missing files, unresolved errors."""
@@ -523,52 +422,6 @@ class CatalogWriter:
         ids = [row[0] for row in self.conn.execute(select(media_files.c.id).where(condition))]
         self.mark_missing(ids)
         return ids
-
-    def record_errors(self, library_id: int, failures: Sequence[FileFailure]) -> None:
-        """Add failures to the ledger; a file failing again counts one more attempt."""
-        if not failures:
-            return
-        now = utcnow()
-        rows = [
-            {
-                "library_id": library_id,
-                "rel_path": failure.rel_path,
-                "stage": failure.stage,
-                "error": failure.error,
-                "attempts": 1,
-                "first_seen": now,
-                "last_seen": now,
-                "resolved_at": None,
-                "size": failure.size,
-                "mtime_ns": failure.mtime_ns,
-            }
-            for failure in failures
-        ]
-        statement = self.insert(processing_errors)
-        statement = statement.on_conflict_do_update(
-            index_elements=["library_id", "rel_path", "stage"],
-            set_={
-                "attempts": processing_errors.c.attempts + 1,
-                **{
-                    name: statement.excluded[name]
-                    for name in ("error", "last_seen", "resolved_at", "size", "mtime_ns")
-                },
-            },
-        )
-        self.conn.execute(statement, rows)
-
-    def resolve_errors(self, library_id: int, stage: str | None, rel_paths: Sequence[str]) -> None:
-        """Mark the failures of these paths resolved: in ``stage``, or every stage (None)."""
-        if not rel_paths:
-            return
-        where = [
-            processing_errors.c.library_id == library_id,
-            processing_errors.c.rel_path.in_(list(rel_paths)),
-            processing_errors.c.resolved_at.is_(None),
-        ]
-        if stage is not None:
-            where.append(processing_errors.c.stage == stage)
-        self.conn.execute(update(processing_errors).where(*where).values(resolved_at=utcnow()))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

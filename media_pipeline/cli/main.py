@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import importlib
 import os
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 import click
 
 from media_pipeline import settings
+from media_pipeline.catalog.failures import clear_errors, list_errors, retry_errors
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.catalog.store import Catalog, open_catalog
 from media_pipeline.cli.maintenance import backup, purge_missing_command, restore
@@ -221,7 +223,7 @@ def errors(
 ) -> None:
     """Per-file failures: path, stage, error, attempts."""
     if clear:
-        cleared = catalog().clear_errors(stage)
+        cleared = clear_errors(catalog(), stage)
         if as_json:
             print_json({"cleared": cleared, "stage": stage})
             return
@@ -230,10 +232,10 @@ def errors(
     if retry:
         from media_pipeline.cli.run import run_pipeline
 
-        names = catalog().retry_errors(stage)
+        names = retry_errors(catalog(), stage)
         with chatter_to_stderr(as_json):
             ok = run_pipeline(catalog(), names) if names else True
-        remaining = len(catalog().errors(stage=stage))
+        remaining = len(list_errors(catalog(), stage=stage))
         if as_json:
             print_json({"retried_libraries": names, "stage": stage, "remaining": remaining})
         else:
@@ -242,7 +244,8 @@ def errors(
             ctx.exit(1)
         return
     rows = [
-        _error_row(row) for row in catalog().errors(include_resolved=include_resolved, stage=stage)
+        _error_row(row)
+        for row in list_errors(catalog(), include_resolved=include_resolved, stage=stage)
     ]
     if as_json:
         print_json(rows)
@@ -447,16 +450,16 @@ def similar(path: str, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def duplicates_command(as_json: bool) -> None:
     """Groups of duplicate files (exact and near), each with the suggested keeper."""
-    from media_pipeline.catalog.embeddings import list_duplicates
+    from media_pipeline.catalog.duplicates import list_duplicates
 
     groups = list_duplicates(catalog())
     if as_json:
-        print_json(groups)
+        print_json([asdict(group) for group in groups])
         return
     for number, group in enumerate(groups, start=1):
-        console.print(f"[bold]group {number}[/bold] ({group['kind']}, {group['similarity']})")
-        for path in group["files"]:
-            console.print(f"  {'keep ' if path == group['keeper'] else '     '}{path}")
+        console.print(f"[bold]group {number}[/bold] ({group.kind}, {group.similarity})")
+        for path in group.files:
+            console.print(f"  {'keep ' if path == group.keeper else '     '}{path}")
 
 
 cli.add_command(people)

@@ -7,10 +7,12 @@ faces of the people named here and never moves a face placed by hand.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import click
 
 from media_pipeline import settings
-from media_pipeline.catalog.faces import (
+from media_pipeline.catalog.people import (
     PersonNotFound,
     list_people,
     merge_people,
@@ -35,19 +37,19 @@ def people(ctx: click.Context, as_json: bool) -> None:
         return
     rows = list_people(_catalog(), str(settings.media_home()))
     if as_json:
-        print_json(rows)
+        print_json([asdict(person) for person in rows])
         return
     print_table(
         f"People ({len(rows)})",
         ["id", "name", "faces", "cover"],
         [
             [
-                r["id"],
-                r["name"] or "(unnamed)",
-                r["face_count"],
-                (r["cover_face"] or {}).get("file"),
+                person.id,
+                person.name or "(unnamed)",
+                person.face_count,
+                person.cover_face.file if person.cover_face else None,
             ]
-            for r in rows
+            for person in rows
         ],
     )
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.catalog.embeddings import (
+from media_pipeline.catalog.duplicates import (
+    GroupOfFiles,
     duplicate_candidates,
-    iter_embeddings,
     replace_duplicates,
 )
+from media_pipeline.catalog.embeddings import iter_embeddings
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog, file_path
 from media_pipeline.clip.assets import search_index
@@ -62,11 +63,7 @@ def _save(store: Catalog, kind: str, groups: list[Group]) -> dict[str, int]:
         store,
         kind,
         [
-            {
-                "similarity": group.similarity,
-                "files": [item.key for item in group.items],
-                "keeper": group.keeper.key,
-            }
+            GroupOfFiles(group.similarity, [item.key for item in group.items], group.keeper.key)
             for group in groups
         ],
     )

@@ -30,11 +30,9 @@ from media_pipeline.catalog.faces import (
     face_sources,
     grouping_fingerprint,
     kept_people,
-    list_people,
     load_faces,
     named_people,
     people_rebuild,
-    person_crops,
     place_faces,
     record_grouping,
     release_faces,
@@ -42,6 +40,7 @@ from media_pipeline.catalog.faces import (
     scanned,
 )
 from media_pipeline.catalog.pending import PendingContent, in_pages
+from media_pipeline.catalog.people import list_people, person_crops
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import has_preview
@@ -403,10 +402,10 @@ def face_clusters(
     home = paths.root()
     sections = []
     for person in people[:SHEET_PEOPLE]:
-        sheet = contact_sheet(_person_crops(store, person["id"], home), cell=96)
+        sheet = contact_sheet(_person_crops(store, person.id, home), cell=96)
         if sheet is not None:
-            label = person["name"] or "unnamed"
-            title = f"{label} (person {person['id']}, {person['face_count']} faces)"
+            label = person.name or "unnamed"
+            title = f"{label} (person {person.id}, {person.face_count} faces)"
             sections.append(f"**{title}**\n\n{markdown_image(sheet, title)}")
     sections.extend(_suggestion_sections(store, suggestions, home))
     if sections:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from media_pipeline.catalog import imports as journal
+from media_pipeline.catalog.failures import FileFailure, resolve_errors
 from media_pipeline.catalog.imports import ImportFolder, Move
 from media_pipeline.catalog.schema import import_moves
-from media_pipeline.catalog.store import Catalog, FileFailure, Library
+from media_pipeline.catalog.store import Catalog, Library
 from media_pipeline.imports import files
 from media_pipeline.imports.template import FileFacts, is_rendering_of, render, with_suffix
 
@@ -153,7 +154,7 @@ def _attempt(store: Catalog, move: Move, report: Report) -> bool:
         journal.fail_move(store, move, failure)
         return False
     with store.transaction() as writer:  # an earlier failure of this file is over
-        writer.resolve_errors(move.from_library_id, STAGE, [move.from_path])
+        resolve_errors(writer, move.from_library_id, STAGE, [move.from_path])
     return True
 
 

@@ -13,6 +13,7 @@ from media_pipeline.catalog.embeddings import STAGE as CLIP_STAGE
 from media_pipeline.catalog.embeddings import embedded
 from media_pipeline.catalog.faces import STAGE as FACES_STAGE
 from media_pipeline.catalog.faces import scanned
+from media_pipeline.catalog.failures import count_errors
 from media_pipeline.catalog.pending import count_pending
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import STAGE as THUMBNAILS_STAGE
@@ -73,7 +74,7 @@ def check_summary(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
 def overview(instance: dg.DagsterInstance, catalog: Catalog, recent: int = 10) -> dict[str, Any]:
     runs = run_summary(instance, recent=recent)
     pending = pending_files(instance, catalog)
-    file_errors = catalog.count_errors()
+    file_errors = count_errors(catalog)
     checks = check_summary(instance)
     return {
         **runs,

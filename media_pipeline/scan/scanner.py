@@ -25,8 +25,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from media_pipeline.catalog.face_regions import import_face_regions
+from media_pipeline.catalog.failures import (
+    FileFailure,
+    record_errors,
+    resolve_errors,
+    unresolved_error_paths,
+    unresolved_failures,
+)
 from media_pipeline.catalog.live import link_live_photos, save_motion_video
-from media_pipeline.catalog.store import Catalog, FileFailure, FileVersion, Library
+from media_pipeline.catalog.store import Catalog, FileVersion, Library
 from media_pipeline.metadata.errors import read_failure
 from media_pipeline.metadata.extract import MediaError, extract_metadata
 from media_pipeline.metadata.formats import classify
@@ -163,8 +170,8 @@ class _Batch:
                     if resolve:
                         self.resolved.append(item.rel_path)
                 writer.upsert_files(self.library_id, self.files)
-                writer.record_errors(self.library_id, self.failures)
-                writer.resolve_errors(self.library_id, STAGE, self.resolved)
+                record_errors(writer, self.library_id, self.failures)
+                resolve_errors(writer, self.library_id, STAGE, self.resolved)
             import_face_regions(catalog, self.named_faces)  # once their files are catalogued
         self.files, self.moves, self.failures, self.resolved = [], [], [], []
         self.named_faces = []
@@ -228,7 +235,7 @@ def scan_chunk(
     with open(folder / WORK_LIST, "rb") as worklist:
         worklist.seek(chunk.offset)
         items = [_work_item(worklist.readline()) for _ in range(chunk.files)]
-    failures = catalog.unresolved_failures(library.id, STAGE)
+    failures = unresolved_failures(catalog, library.id, STAGE)
     known = catalog.files_at(library.id, [item.rel_path for item in items])
     work = []
     for item in items:
@@ -283,8 +290,8 @@ def _compare(
 ) -> None:
     """Pass 1: walk, compare with the catalog, mark missing, spill the work to ``worklist``
     (the offset of each line in ``offsets``)."""
-    failures = catalog.unresolved_failures(library.id, STAGE)
-    unseen = catalog.unresolved_error_paths(library.id)  # failed paths the walk has not met
+    failures = unresolved_failures(catalog, library.id, STAGE)
+    unseen = unresolved_error_paths(catalog, library.id)  # failed paths the walk has not met
     visited: set[str] = set()
     unreadable: list[str] = []
     written = 0
@@ -314,8 +321,8 @@ def _compare(
         if vanished or problems:
             with catalog.transaction() as writer:
                 counts.missing += writer.mark_missing(vanished)
-                writer.record_errors(
-                    library.id, [FileFailure(rel, STAGE, error) for rel, error in problems]
+                record_errors(
+                    writer, library.id, [FileFailure(rel, STAGE, error) for rel, error in problems]
                 )
             marked_missing.update(vanished)
             counts.failed += len(problems)
@@ -338,7 +345,7 @@ def _resolve_gone_failures(
     gone = [rel for rel in unseen if not any(_within(rel, folder) for folder in unreadable)]
     if gone:
         with catalog.transaction() as writer:
-            writer.resolve_errors(library.id, None, gone)
+            resolve_errors(writer, library.id, None, gone)
 
 
 def _within(rel_path: str, folder: str) -> bool:

@@ -15,8 +15,14 @@ import dagster as dg
 from sqlalchemy import ColumnElement
 
 from media_pipeline import settings
+from media_pipeline.catalog.failures import (
+    FileFailure,
+    record_errors,
+    resolve_errors,
+    unresolved_failures,
+)
 from media_pipeline.catalog.pending import PendingContent
-from media_pipeline.catalog.store import Catalog, FileFailure, Library
+from media_pipeline.catalog.store import Catalog, Library
 from media_pipeline.catalog.videos import HWACCEL_STAGE, STAGE, save_encodings, settled
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
@@ -89,10 +95,10 @@ def _ledger_line(store: Catalog, library: Library, rel_path: str, message: str |
     whose hardware encoder works resolves the old ones."""
     with store.transaction() as writer:
         if message is None:
-            stale = list(store.unresolved_failures(library.id, HWACCEL_STAGE))
-            writer.resolve_errors(library.id, HWACCEL_STAGE, stale)
+            stale = list(unresolved_failures(store, library.id, HWACCEL_STAGE))
+            resolve_errors(writer, library.id, HWACCEL_STAGE, stale)
         else:
-            writer.record_errors(library.id, [FileFailure(rel_path, HWACCEL_STAGE, message)])
+            record_errors(writer, library.id, [FileFailure(rel_path, HWACCEL_STAGE, message)])
 
 
 def _settings(config: VideoConfig) -> VideoSettings:

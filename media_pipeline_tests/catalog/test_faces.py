@@ -13,11 +13,10 @@ from media_pipeline.catalog.faces import (
     create_people,
     drop_empty_people,
     load_faces,
-    move_face,
-    name_person,
     place_faces,
     save_face_scans,
 )
+from media_pipeline.catalog.people import move_face, name_person
 from media_pipeline.catalog.store import open_catalog
 
 

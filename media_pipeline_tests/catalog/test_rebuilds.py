@@ -12,7 +12,7 @@ import pytest
 
 from media_pipeline import settings
 from media_pipeline.catalog.albums import AlbumRecord, list_albums, replace_albums
-from media_pipeline.catalog.embeddings import list_duplicates, replace_duplicates
+from media_pipeline.catalog.duplicates import GroupOfFiles, list_duplicates, replace_duplicates
 from media_pipeline.catalog.store import FileVersion, open_catalog
 from media_pipeline_tests.postgres import HOST, PORT, USER
 
@@ -39,7 +39,7 @@ def test_two_rebuilds_at_once_both_end_well(catalog, tmp_path: Path) -> None:
         )
     ids = sorted(catalog.files_in_dir(library.id, "").values(), key=lambda f: f.rel_path)
     groups = [
-        {"similarity": 1.0, "files": [f.id for f in ids[n::3]], "keeper": ids[n].id}
+        GroupOfFiles(similarity=1.0, file_ids=[f.id for f in ids[n::3]], keeper=ids[n].id)
         for n in range(3)
     ]
     when = datetime(2024, 5, 1)
@@ -62,6 +62,6 @@ def test_two_rebuilds_at_once_both_end_well(catalog, tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert failures == []
-    assert sorted(len(group["files"]) for group in list_duplicates(catalog)) == [3, 3, 3]
+    assert sorted(len(group.files) for group in list_duplicates(catalog)) == [3, 3, 3]
     [album] = [album for album in list_albums(catalog) if not album["undated"]]
     assert album["count"] == 9

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import inspect
 
 from media_pipeline import settings
-from media_pipeline.catalog.store import FileFailure, FileVersion, open_catalog
+from media_pipeline.catalog.failures import FileFailure, list_errors, record_errors, resolve_errors
+from media_pipeline.catalog.store import FileVersion, open_catalog
 
 
 @pytest.fixture
@@ -50,15 +51,15 @@ def test_upsert_is_idempotent_and_errors_count_attempts(catalog, tmp_path: Path)
         with catalog.transaction() as writer:
             version = FileVersion("a/b.jpg", 10, mtime, "ab" * 16, 1, {"kind": "image", "width": 3})
             writer.upsert_files(library.id, [version])
-            writer.record_errors(
-                library.id, [FileFailure("bad.jpg", "scan", f"broken {mtime}", size=1)]
+            record_errors(
+                writer, library.id, [FileFailure("bad.jpg", "scan", f"broken {mtime}", size=1)]
             )
     known = catalog.files_in_dir(library.id, "a")
     assert list(known) == ["a/b.jpg"] and known["a/b.jpg"].mtime_ns == 2
     assert catalog.file_record(library, "a/b.jpg")["id"] == known["a/b.jpg"].id
-    [error] = catalog.errors()
+    [error] = list_errors(catalog)
     assert (error["error"], error["attempts"]) == ("broken 2", 2)
     with catalog.transaction() as writer:
-        writer.resolve_errors(library.id, "scan", ["bad.jpg"])
-    assert catalog.errors() == []
-    assert len(catalog.errors(include_resolved=True)) == 1
+        resolve_errors(writer, library.id, "scan", ["bad.jpg"])
+    assert list_errors(catalog) == []
+    assert len(list_errors(catalog, include_resolved=True)) == 1

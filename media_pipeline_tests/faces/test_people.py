@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from media_pipeline import settings
-from media_pipeline.catalog.faces import merge_people
+from media_pipeline.catalog.people import merge_people
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.definitions import defs
 from media_pipeline.faces.cluster import group_faces

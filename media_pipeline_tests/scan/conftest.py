@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from media_pipeline import settings
+from media_pipeline.catalog.failures import list_errors
 from media_pipeline.catalog.store import Catalog, Library, open_catalog
 from media_pipeline.scan.scanner import ScanCounts, ScanSettings, scan_library
 
@@ -38,7 +39,7 @@ class LibraryUnderTest:
             return {path: (file_id, status) for path, file_id, status in result}
 
     def errors(self) -> dict[str, str]:
-        return {row["rel_path"]: row["error"] for row in self.catalog.errors()}
+        return {row["rel_path"]: row["error"] for row in list_errors(self.catalog)}
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from media_pipeline import settings
-from media_pipeline.catalog.store import FileFailure, open_catalog
+from media_pipeline.catalog.failures import FileFailure, list_errors, record_errors
+from media_pipeline.catalog.store import open_catalog
 from media_pipeline.scan import scanner
 from media_pipeline_tests.conftest import IMMICH
 from media_pipeline_tests.images import make_jpeg
@@ -107,7 +108,7 @@ def test_a_file_vanishing_mid_scan_is_recorded(library, monkeypatch) -> None:
     monkeypatch.undo()
     library.scan()
     assert library.errors() == {}
-    [row] = library.catalog.errors(include_resolved=True)
+    [row] = list_errors(library.catalog, include_resolved=True)
     assert row["rel_path"] == "goes.jpg" and row["resolved_at"] is not None
 
 
@@ -121,7 +122,7 @@ def test_failures_of_files_that_are_gone_are_resolved_in_every_stage(mp, tmp_pat
     catalog = open_catalog(settings.database_url())
     library = catalog.library("photos")
     with catalog.transaction() as writer:  # as a failed render of it would have recorded
-        writer.record_errors(library.id, [FileFailure("later-gone.jpg", "thumbnails", "bad")])
+        record_errors(writer, library.id, [FileFailure("later-gone.jpg", "thumbnails", "bad")])
     assert {(e["path"], e["stage"]) for e in mp.json("errors")} == {
         (str(root / "empty.jpg"), "scan"),
         (str(root / "later-gone.jpg"), "thumbnails"),
@@ -167,7 +168,7 @@ def test_unreadable_files_and_folders(home: Path) -> None:
             os.chmod(root / "secret.jpg", 0o644)
         assert done.returncode == 0, done.stderr
         assert done.stdout.split() == ["1", "2"]
-        errors = {row["rel_path"]: row["error"] for row in catalog.errors()}
+        errors = {row["rel_path"]: row["error"] for row in list_errors(catalog)}
         assert "Permission denied" in errors["secret.jpg"]
         assert "Permission denied" in errors["locked"]
         library = catalog.library("test")
