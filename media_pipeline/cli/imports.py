@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import click
 
-from media_pipeline import settings
 from media_pipeline.catalog.imports import import_folder, move_log
-from media_pipeline.catalog.store import Catalog, open_catalog
+from media_pipeline.cli.catalog import catalog
 from media_pipeline.cli.output import console, print_json, print_table
 from media_pipeline.imports.mover import plan, undo_run
-
-
-def _catalog() -> Catalog:
-    return open_catalog(settings.database_url())
 
 
 @click.group("import")
@@ -28,7 +23,7 @@ def import_group() -> None:
 @click.pass_context
 def import_run(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> None:
     """Scan import folder NAME and move its files (a Dagster run), or show what would move."""
-    store = _catalog()
+    store = catalog()
     library = store.library(name)
     folder = import_folder(store, library) if library else None
     if folder is None:
@@ -61,7 +56,7 @@ def import_run(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def import_log(run_id: str | None, as_json: bool) -> None:
     """Recorded moves: from, to, hash, when, run."""
-    rows = move_log(_catalog(), run_id)
+    rows = move_log(catalog(), run_id)
     if as_json:
         print_json(rows)
         return
@@ -90,7 +85,7 @@ def import_undo(run_id: str, as_json: bool) -> None:
     """Move the files run RUN_ID imported or migrated back (verified, like every move); they
     then stay in the import folder until you move them."""
     try:
-        undone = undo_run(_catalog(), run_id)
+        undone = undo_run(catalog(), run_id)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

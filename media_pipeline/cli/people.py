@@ -20,12 +20,8 @@ from media_pipeline.catalog.people import (
     name_person,
     photos_of,
 )
-from media_pipeline.catalog.store import open_catalog
+from media_pipeline.cli.catalog import catalog
 from media_pipeline.cli.output import console, print_json, print_table
-
-
-def _catalog():
-    return open_catalog(settings.database_url())
 
 
 @click.group(invoke_without_command=True)
@@ -35,7 +31,7 @@ def people(ctx: click.Context, as_json: bool) -> None:
     """People with face counts (most faces first); subcommands edit them."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = list_people(_catalog(), str(settings.media_home()))
+    rows = list_people(catalog(), str(settings.media_home()))
     if as_json:
         print_json([asdict(person) for person in rows])
         return
@@ -60,7 +56,7 @@ def people(ctx: click.Context, as_json: bool) -> None:
 def people_name(person_id: int, name: str) -> None:
     """Name person PERSON_ID (their faces then train the recognition of new photos)."""
     try:
-        name_person(_catalog(), person_id, name)
+        name_person(catalog(), person_id, name)
     except (PersonNotFound, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     console.print(f"person {person_id} is now [bold]{name.strip()}[/bold]")
@@ -72,7 +68,7 @@ def people_name(person_id: int, name: str) -> None:
 def people_merge(keep: int, other: int) -> None:
     """Move every face of person OTHER into person KEEP, and remove OTHER."""
     try:
-        moved = merge_people(_catalog(), keep, other)
+        moved = merge_people(catalog(), keep, other)
     except (PersonNotFound, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     console.print(f"merged person {other} into {keep}: {moved} faces moved")
@@ -88,7 +84,7 @@ def people_move(face_id: int, person_id: str) -> None:
         raise click.BadParameter("a person id or `none`", param_hint="PERSON_ID")
     target = None if person_id.lower() == "none" else int(person_id)
     try:
-        move_face(_catalog(), face_id, target)
+        move_face(catalog(), face_id, target)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(f"face {face_id} → {'nobody' if target is None else f'person {target}'}")
@@ -100,7 +96,7 @@ def people_move(face_id: int, person_id: str) -> None:
 def people_photos(person_id: int, as_json: bool) -> None:
     """The files person PERSON_ID appears in, oldest first."""
     try:
-        paths = photos_of(_catalog(), person_id)
+        paths = photos_of(catalog(), person_id)
     except PersonNotFound as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -117,7 +113,7 @@ def people_suggestions(as_json: bool) -> None:
     `people merge KEEP OTHER`."""
     from media_pipeline.faces.suggest import merge_suggestions  # numpy: not for `people`
 
-    pairs = merge_suggestions(_catalog())
+    pairs = merge_suggestions(catalog())
     if as_json:
         print_json(pairs)
         return
