@@ -77,7 +77,8 @@ def checks(contents: int, repeat: int) -> None:
     from media_pipeline.catalog.schema import media_files, thumbnails
     from media_pipeline.catalog.store import open_catalog
     from media_pipeline.catalog.thumbnails import STAGE, has_preview
-    from media_pipeline.thumbnails.storage import FOLDER, derivative_paths
+    from media_pipeline.home import THUMBS
+    from media_pipeline.thumbnails.storage import derivative_paths
 
     home = settings.media_home()
     store = open_catalog(settings.database_url())
@@ -125,7 +126,7 @@ def checks(contents: int, repeat: int) -> None:
         conn.execute(media_files.insert(), files)
         conn.execute(thumbnails.insert(), rows)
     for name, measure in (
-        ("derivative files vs rows", lambda: integrity.derivative_files(store, home, FOLDER)),
+        ("derivative files vs rows", lambda: integrity.derivative_files(store, home, THUMBS)),
         ("preview coverage query", lambda: integrity.uncovered(store, STAGE, has_preview())),
     ):
         seconds = []

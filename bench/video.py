@@ -116,11 +116,12 @@ class AssetRunner:
         from media_pipeline.catalog.schema import video_encodings
         from media_pipeline.catalog.store import open_catalog
         from media_pipeline.definitions import defs
+        from media_pipeline.home import VIDEOS
         from media_pipeline.runtime.instance import get_instance
 
         with open_catalog(settings.database_url()).transaction() as writer:
             writer.conn.execute(delete(video_encodings))  # encode again, every round
-        shutil.rmtree(self.home / "videos", ignore_errors=True)
+        shutil.rmtree(self.home / VIDEOS, ignore_errors=True)
         config = {"policy": "all", "preset": preset, "accel": accel}
         with get_instance() as instance:
             started = time.perf_counter()

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from media_pipeline.home import Home
+
 DEFAULT_HOME = "~/.local/share/media-pipeline"
 PREFIX = "MEDIA_PIPELINE_"
 FILE_NAME = "settings.toml"
@@ -140,7 +142,7 @@ def dagster_home() -> Path:
     """DAGSTER_HOME, defaulting to $MEDIA_PIPELINE_HOME/dagster (the environment only: Dagster's
     own processes read it before any code of ours)."""
     configured = os.environ.get("DAGSTER_HOME")
-    return Path(configured).expanduser().resolve() if configured else media_home() / "dagster"
+    return Path(configured).expanduser().resolve() if configured else Home(media_home()).dagster
 
 
 def database_url() -> str:
@@ -148,7 +150,7 @@ def database_url() -> str:
     url = get("MEDIA_PIPELINE_DATABASE_URL")
     if url:
         return url
-    return f"sqlite:///{media_home() / 'catalog.db'}"
+    return f"sqlite:///{Home(media_home()).catalog_file}"
 
 
 def env_int(name: str, default: int) -> int:

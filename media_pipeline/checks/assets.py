@@ -23,13 +23,13 @@ from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.thumbnails import STAGE as THUMBNAILS_STAGE
 from media_pipeline.catalog.thumbnails import has_preview
 from media_pipeline.checks.metadata import embedded_metadata
-from media_pipeline.clip.assets import INDEX_FOLDER, clip_embeddings, search_index
+from media_pipeline.clip.assets import clip_embeddings, search_index
 from media_pipeline.faces.assets import face_detections
+from media_pipeline.home import THUMBS
 from media_pipeline.paths import MediaPaths
 from media_pipeline.runtime.runs import recorded_model
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.thumbnails.assets import thumbnails
-from media_pipeline.thumbnails.storage import FOLDER as THUMBS_FOLDER
 
 METADATA_SAMPLE = 20  # derivative files read per run: enough to catch a renderer regression
 
@@ -58,12 +58,12 @@ def previews_cover_files(
 def derivative_files_match_catalog(
     context: dg.AssetCheckExecutionContext, catalog: CatalogResource, paths: MediaPaths
 ) -> dg.AssetCheckResult:
-    missing, orphans = integrity.derivative_files(catalog.open(), paths.root(), THUMBS_FOLDER)
+    missing, orphans = integrity.derivative_files(catalog.open(), paths.root(), THUMBS)
     problems = []
     if missing.count:
         problems.append(f"{missing.count} derivative files of catalog rows are missing")
     if orphans.count:
-        problems.append(f"{orphans.count} files under {THUMBS_FOLDER}/ have no catalog row")
+        problems.append(f"{orphans.count} files under {THUMBS}/ have no catalog row")
     return dg.AssetCheckResult(
         passed=not problems,
         description="; ".join(problems) or None,
@@ -134,7 +134,7 @@ def index_matches_embeddings(
     from media_pipeline.clip.index import SearchIndex
 
     model = recorded_model(context.instance, "search_index")
-    folder = paths.root() / INDEX_FOLDER / "clip"
+    folder = paths.folders().search_index
     if model is None:
         return dg.AssetCheckResult(passed=True, description="no search index built yet")
     if not folder.exists():

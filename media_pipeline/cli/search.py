@@ -11,6 +11,7 @@ from media_pipeline import settings
 from media_pipeline.catalog.info import file_info
 from media_pipeline.cli.catalog import catalog
 from media_pipeline.cli.output import print_json, print_table
+from media_pipeline.home import Home
 
 
 def _ranked(hits: list[tuple[str, float]], limit: int) -> list[dict[str, Any]]:
@@ -29,7 +30,7 @@ def _ranked(hits: list[tuple[str, float]], limit: int) -> list[dict[str, Any]]:
 def _search_index() -> Any:
     from media_pipeline.clip.index import SearchIndex
 
-    folder = settings.media_home() / "index" / "clip"
+    folder = Home(settings.media_home()).search_index
     if not folder.exists():
         raise click.ClickException("no search index yet: run `media-pipeline run` first")
     return SearchIndex.load(folder)
@@ -66,7 +67,7 @@ def _clip_hits(text: str, limit: int, required: bool) -> list[dict[str, Any]]:
 
     try:
         index = _search_index()
-        files = ensure_model(clip_spec(), settings.media_home() / "models", offline=True)
+        files = ensure_model(clip_spec(), Home(settings.media_home()).models, offline=True)
     except (click.ClickException, ModelError) as exc:
         if required:
             raise click.ClickException(str(exc)) from None

@@ -25,7 +25,6 @@ from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, Made, Stage, StageWork
 from media_pipeline.thumbnails.assets import thumbnails
 
-INDEX_FOLDER = "index"
 SAMPLE_HITS = 6
 SAMPLE_QUERIES_SETTING = "MEDIA_PIPELINE_SAMPLE_QUERIES"
 
@@ -140,7 +139,7 @@ def search_index(
         keys.append(content_hash)
         vectors.append(vector)
     index = SearchIndex.build(keys, vectors, model_name=model_name)
-    target = paths.root() / INDEX_FOLDER / "clip"
+    target = paths.folders().search_index
     index.save(target)
     context.log.info(f"indexed {len(keys)} contents at {target}")
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -57,6 +57,7 @@ from media_pipeline.faces.detect import (
 )
 from media_pipeline.faces.recognize import calibration_for, recognise
 from media_pipeline.faces.suggest import merge_suggestions
+from media_pipeline.home import FACE_CROPS
 from media_pipeline.models.assets import face_model
 from media_pipeline.models.errors import ModelError
 from media_pipeline.paths import MediaPaths
@@ -70,7 +71,6 @@ from media_pipeline.stages.runner import BatchConfig, Made, Stage, StageWork
 from media_pipeline.thumbnails.assets import thumbnails
 from media_pipeline.thumbnails.storage import write_atomically
 
-FACES_FOLDER = "faces"
 SHEET_PEOPLE = 12  # people shown in the clustering's contact sheets
 SHEET_FACES = 8  # faces per person in a sheet
 # Faces a new person needs (as Immich's default): a face seen once or twice is more often a
@@ -105,7 +105,7 @@ def face_settings(paths: MediaPaths, config: FaceConfig | None = None) -> FaceSe
     """The configured backend and model, or a dg.Failure that says what to fix."""
     config = config or FaceConfig()
     try:
-        return resolve_face_settings(paths.root() / "models", config.base())
+        return resolve_face_settings(paths.folders().models, config.base())
     except (ModelError, ValueError) as exc:
         raise dg.Failure(str(exc)) from exc
 
@@ -121,7 +121,7 @@ def _model_and_distance(paths: MediaPaths, configured: float) -> tuple[str, floa
 def crop_path(content_hash: str, model: str, index: int) -> str:
     """Content-addressed like the thumbnails, with the model's tag (faces are per model)."""
     tag = hashlib.sha1(model.encode()).hexdigest()[:8]
-    folder = os.path.join(FACES_FOLDER, content_hash[:2], content_hash[2:4])
+    folder = os.path.join(FACE_CROPS, content_hash[:2], content_hash[2:4])
     return os.path.join(folder, f"{content_hash}-{tag}-{index}.jpg")
 
 

@@ -60,7 +60,7 @@ def backup_catalog_op(
     catalog: CatalogResource,
     paths: MediaPaths,
 ) -> None:
-    folder = paths.root() / "backups"
+    folder = paths.folders().backups
     try:
         made = backup_catalog(catalog.open(), folder, keep=config.keep)
     except BackupError as exc:

@@ -20,7 +20,7 @@ from media_pipeline.pipeline import MODELS_GROUP
 def clip_files(paths: MediaPaths) -> ModelFiles:
     """The configured CLIP model, downloaded once and verified; one clear error otherwise."""
     try:
-        return ensure_model(clip_spec(), paths.root() / "models", offline_from_env())
+        return ensure_model(clip_spec(), paths.folders().models, offline_from_env())
     except ModelError as exc:
         raise dg.Failure(str(exc)) from exc
 
@@ -62,7 +62,7 @@ def face_model(context: dg.AssetExecutionContext, paths: MediaPaths) -> dg.Mater
     try:
         backend = face_backend_from_env()
         # Only on request: the insightface packs are licensed for non-commercial use only.
-        faces = face_model_files(paths.root() / "models") if backend == "insightface" else None
+        faces = face_model_files(paths.folders().models) if backend == "insightface" else None
     except (ModelError, ValueError) as exc:
         raise dg.Failure(str(exc)) from exc
     metadata: dict[str, dg.RawMetadataValue] = {"face_backend": backend}

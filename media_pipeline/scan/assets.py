@@ -37,7 +37,6 @@ from media_pipeline.scan.scanner import (
 from media_pipeline.stages.graph import QUEUE_TAG
 from media_pipeline.stages.runner import BATCH_FILES_SETTING, MAX_BATCHES
 
-WORK_FOLDER = "scan-work"  # under MEDIA_PIPELINE_HOME: one folder per run's plan
 CHUNK_FILES = 10_000  # files per batch step: a few seconds to minutes of hashing
 
 
@@ -73,12 +72,12 @@ def _library(context: dg.OpExecutionContext, store: Catalog) -> Library:
 
 
 def _work_folder(paths: MediaPaths, run_id: str) -> Path:
-    return paths.root() / WORK_FOLDER / run_id
+    return paths.folders().scan_work / run_id
 
 
 def _clear_finished(context: dg.OpExecutionContext, paths: MediaPaths) -> None:
     """Work folders of runs that ended without their collect step (failed, terminated)."""
-    for folder in (paths.root() / WORK_FOLDER).glob("*"):
+    for folder in (paths.folders().scan_work).glob("*"):
         run = context.instance.get_run_by_id(folder.name)
         if folder.name != context.run_id and (run is None or run.is_finished):
             shutil.rmtree(folder, ignore_errors=True)

@@ -10,12 +10,12 @@ import os
 import tempfile
 from pathlib import Path
 
-FOLDER = "thumbs"
+from media_pipeline.home import THUMBS
 
 
 def derivative_paths(content_hash: str) -> tuple[str, str]:
     """(preview, thumbnail) paths relative to MEDIA_PIPELINE_HOME."""
-    folder = os.path.join(FOLDER, content_hash[:2], content_hash[2:4])
+    folder = os.path.join(THUMBS, content_hash[:2], content_hash[2:4])
     return (
         os.path.join(folder, f"{content_hash}-preview.jpg"),
         os.path.join(folder, f"{content_hash}-thumb.webp"),

@@ -14,18 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media_pipeline.catalog.videos import VideoEncoding
+from media_pipeline.home import VIDEOS
 from media_pipeline.video.accel import Encoder, software_encoder
 from media_pipeline.video.policy import EncodeSettings, VideoSettings, transcode_reason
 from media_pipeline.video.probe import VideoError, probe
 from media_pipeline.video.transcode import Encoded, EncodeJob
 from media_pipeline.video.worker import DEFAULT_TIMEOUT, Timeout, encode_in_child
 
-FOLDER = "videos"
-
 
 def encoding_path(content_hash: str, settings: EncodeSettings) -> str:
     """Relative to MEDIA_PIPELINE_HOME."""
-    folder = os.path.join(FOLDER, content_hash[:2], content_hash[2:4])
+    folder = os.path.join(VIDEOS, content_hash[:2], content_hash[2:4])
     return os.path.join(folder, f"{content_hash}-{settings.fingerprint()}.mp4")
 
 

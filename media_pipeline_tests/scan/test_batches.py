@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from media_pipeline import settings
 from media_pipeline.catalog.schema import media_files
 from media_pipeline.catalog.store import open_catalog
+from media_pipeline.home import SCAN_WORK
 from media_pipeline.scan import scanner
-from media_pipeline.scan.assets import WORK_FOLDER
 from media_pipeline.scan.scanner import ScanSettings, plan_scan, scan_chunk
 from media_pipeline_tests.images import make_jpeg
 
@@ -52,7 +52,7 @@ def test_a_scan_runs_as_one_batch_step_per_chunk(mp, instance, tmp_path: Path, m
     }
     batches = {key for key in steps if "media_catalog_batch[" in key}
     assert len(batches) == 3, steps
-    assert not any((settings.media_home() / WORK_FOLDER).iterdir())  # the work list is gone
+    assert not any((settings.media_home() / SCAN_WORK).iterdir())  # the work list is gone
     [error] = mp.json("errors")
     assert error["path"].endswith("broken.jpg") and error["stage"] == "scan"
 
