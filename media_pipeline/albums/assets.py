@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from media_pipeline.albums.events import EventSettings, Photo, group_events, sort_time
+from media_pipeline.albums.events import EventSettings, group_events, sort_time
 from media_pipeline.albums.identity import assign_album_ids
 from media_pipeline.albums.titles import album_place, album_title
 from media_pipeline.catalog.albums import (
@@ -23,6 +23,7 @@ from media_pipeline.catalog.thumbnails import derivatives_of
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.faces.assets import face_clusters
 from media_pipeline.paths import MediaPaths
+from media_pipeline.photo import Photo
 from media_pipeline.pipeline import COLLECTION_GROUP
 from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 
-from media_pipeline.albums.events import Photo, sort_time
+from media_pipeline.albums.events import sort_time
+from media_pipeline.photo import Photo
 
 _ID_HEX_DIGITS = 16  # 64 bits: collisions are handled anyway, this only keeps them rare
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import TypeVar
 
-from media_pipeline.albums.events import Photo
+from media_pipeline.photo import Photo
 
 _MONTHS = (
     "January",

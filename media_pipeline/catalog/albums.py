@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy import not_ as sa_not
 
-from media_pipeline.albums.events import Photo
 from media_pipeline.catalog.live import standalone
 from media_pipeline.catalog.people import people_in_files
 from media_pipeline.catalog.schema import album_files, albums, libraries, media_files
 from media_pipeline.catalog.store import Catalog, file_path, utcnow
 from media_pipeline.metadata.capture_time import MTIME
+from media_pipeline.photo import Photo
 
 
 @dataclass(frozen=True)

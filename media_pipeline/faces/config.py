@@ -14,18 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from media_pipeline.faces.detect import FaceSettings
-from media_pipeline.models.ensure import ModelFiles, ensure_model
+from media_pipeline.models.ensure import ModelFiles, face_model_files
 from media_pipeline.models.errors import ModelError
-from media_pipeline.models.specs import face_backend_from_env, face_spec, offline_from_env
+from media_pipeline.models.specs import face_backend_from_env
 
-__all__ = ["face_model_files", "resolve_face_settings"]
-
-
-def face_model_files(models_folder: Path, offline: bool | None = None) -> ModelFiles:
-    """The insightface pack, downloaded (unless offline) and verified."""
-    return ensure_model(
-        face_spec(), models_folder, offline_from_env() if offline is None else offline
-    )
+__all__ = ["resolve_face_settings"]
 
 
 def _insightface_installed() -> bool:

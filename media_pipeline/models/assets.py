@@ -9,8 +9,7 @@ Dagster reads the annotations of asset parameters: no `from __future__ import an
 
 import dagster as dg
 
-from media_pipeline.faces.config import face_model_files
-from media_pipeline.models.ensure import ModelFiles, ensure_model
+from media_pipeline.models.ensure import ModelFiles, ensure_model, face_model_files
 from media_pipeline.models.errors import ModelError
 from media_pipeline.models.specs import clip_spec, face_backend_from_env, offline_from_env
 from media_pipeline.paths import MediaPaths

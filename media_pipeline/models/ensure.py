@@ -31,7 +31,7 @@ from media_pipeline.models.manifest import (
     verify,
     write_manifest,
 )
-from media_pipeline.models.specs import ModelSpec
+from media_pipeline.models.specs import ModelSpec, face_spec, offline_from_env
 
 __all__ = ["ModelFiles", "ensure_model"]
 
@@ -210,3 +210,10 @@ def _download_url(spec: ModelSpec, target: Path) -> Manifest:
             shutil.rmtree(target)
         content.rename(target)
     return manifest
+
+
+def face_model_files(models_folder: Path, offline: bool | None = None) -> ModelFiles:
+    """The insightface pack, downloaded (unless offline) and verified."""
+    return ensure_model(
+        face_spec(), models_folder, offline_from_env() if offline is None else offline
+    )

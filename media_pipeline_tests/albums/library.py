@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from media_pipeline.albums.events import Photo
+from media_pipeline.photo import Photo
 
 # (latitude, longitude, country); distances: Munich-Garching 14 km, Munich-Paris 684 km,
 # Paris-La Défense 9 km, Florence-Siena 51 km, Florence-Pisa 69 km, Siena-Pisa 87 km,

@@ -11,11 +11,11 @@ import pytest
 
 from media_pipeline.albums.events import (
     EventSettings,
-    Photo,
     distance_km,
     group_events,
     sort_time,
 )
+from media_pipeline.photo import Photo
 from media_pipeline_tests.albums.library import PLACES, Library, every, make_photo
 
 H = timedelta(hours=1)

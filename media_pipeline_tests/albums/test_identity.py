@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from media_pipeline.albums.events import Photo
 from media_pipeline.albums.identity import assign_album_ids
+from media_pipeline.photo import Photo
 from media_pipeline_tests.albums.library import make_photo
 
 

@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from media_pipeline.albums.events import Photo, group_events
+from media_pipeline.albums.events import group_events
 from media_pipeline.albums.titles import album_place, album_title, format_dates
+from media_pipeline.photo import Photo
 
 _IDS = itertools.count(1)  # distinct photos: each shot is its own content
 
