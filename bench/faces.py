@@ -58,11 +58,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from face_samples import FACES  # noqa: E402
+from face_samples.labels import label as person_label  # noqa: E402
+from face_samples.standins import preview, standin_pack  # noqa: E402
 from media_pipeline.faces.cluster import DEFAULT_MAX_DISTANCE  # noqa: E402
 from media_pipeline.faces.recognize import CALIBRATION  # noqa: E402
-from media_pipeline_tests.corpus import FACES  # noqa: E402
-from media_pipeline_tests.faces.labels import label as person_label  # noqa: E402
-from media_pipeline_tests.faces.standins import preview, standin_pack  # noqa: E402
 
 MAX_DISTANCE = DEFAULT_MAX_DISTANCE["dlib"]
 SAME_DISTANCE = 0.26  # mean distance of two faces of one synthetic identity
@@ -365,7 +365,7 @@ def bench_recognise(dim: int, repeat: int) -> None:
 
 
 def label_of(path: Path, box, width: int) -> str | None:
-    """Who the face is (media_pipeline_tests/faces/labels.py), None for unlabelled photos."""
+    """Who the face is (face_samples/labels.py), None for unlabelled photos."""
     try:
         return person_label(path, (box[0] + box[2]) / 2 / width)
     except KeyError:

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+from face_samples import CORPUS, FACES
+
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
 IMMICH = CORPUS / "immich-test-assets"
-FACES = CORPUS / "faces"
+
+__all__ = ["CORPUS", "FACES", "IMMICH", "REPO"]

@@ -1,5 +1,6 @@
 """Face backends for the tests: dlib with its PyPI weights, and an insightface pack made of the
-real SCRFD detector (fixtures/) and a tiny recognizer with ArcFace's shapes (standins.py)."""
+real SCRFD detector (face_samples/fixtures/) and a tiny recognizer with ArcFace's shapes
+(face_samples/standins.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from face_samples.labels import label, photos
+from face_samples.standins import preview, standin_pack
 from media_pipeline.faces.detect import FaceSettings, analyse_image, load_backend
-from media_pipeline_tests.faces.labels import label, photos
-from media_pipeline_tests.faces.standins import preview, standin_pack
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from face_samples.labels import PEOPLE, TRAIN
+from face_samples.standins import SCRFD, SOLVAY, preview
 from media_pipeline.faces.backends import FaceBackendError, InsightFaceBackend
 from media_pipeline.faces.detect import FaceSettings, analyse_image, load_backend
 from media_pipeline_tests.corpus import FACES
 from media_pipeline_tests.faces.conftest import LabelledFace
-from media_pipeline_tests.faces.labels import PEOPLE, TRAIN
-from media_pipeline_tests.faces.standins import SCRFD, SOLVAY, preview
 
 
 def test_dlib_finds_the_face_in_every_training_photo(dlib_faces: list[LabelledFace]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from face_samples.standins import preview
 from media_pipeline.faces.backends import DetectedFace
 from media_pipeline.faces.detect import (
     DETECTOR,
@@ -21,7 +22,6 @@ from media_pipeline.faces.detect import (
 from media_pipeline.stages.pool import work_many
 from media_pipeline.thumbnails.render import RenderError
 from media_pipeline_tests.corpus import FACES
-from media_pipeline_tests.faces.standins import preview
 
 
 class FixedBackend:

@@ -13,14 +13,14 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from face_samples.labels import PEOPLE, SEVERAL, SINGLE, TRAIN, UNKNOWN
+from face_samples.standins import preview
 from media_pipeline import settings
 from media_pipeline.catalog.people import merge_people
 from media_pipeline.catalog.store import open_catalog
 from media_pipeline.definitions import defs
 from media_pipeline.faces.cluster import group_faces
 from media_pipeline_tests.corpus import FACES
-from media_pipeline_tests.faces.labels import PEOPLE, SEVERAL, SINGLE, TRAIN, UNKNOWN
-from media_pipeline_tests.faces.standins import preview
 from media_pipeline_tests.postgres import HOST, PORT, USER
 
 NAMES = {

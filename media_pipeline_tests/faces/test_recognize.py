@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from face_samples.labels import UNKNOWN
 from media_pipeline.faces.backends import normalise
 from media_pipeline.faces.recognize import CALIBRATION, certainty_of, recognise
 from media_pipeline_tests.faces.conftest import LabelledFace
-from media_pipeline_tests.faces.labels import UNKNOWN
 
 
 def test_named_people_are_recognised_and_strangers_stay_unknown(

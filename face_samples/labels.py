@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from media_pipeline_tests.corpus import FACES
+from face_samples import FACES
 
 TRAIN = FACES / "knn_examples" / "train"
 PEOPLE = ("alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie")
