@@ -11,7 +11,7 @@ import click
 from media_pipeline import settings
 from media_pipeline.catalog.info import file_info, local_time
 from media_pipeline.cli.catalog import catalog
-from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.cli.output import console, print_json, print_rows, print_table
 
 
 @click.command()
@@ -46,13 +46,12 @@ def albums(as_json: bool) -> None:
         {**album, "start": local_time(album["start"]), "end": local_time(album["end"])}
         for album in list_albums(catalog())
     ]
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
+    print_rows(
+        rows,
+        as_json,
         f"Albums ({len(rows)})",
         ["title", "start", "end", "count", "id"],
-        [[r["title"], r["start"], r["end"], r["count"], r["id"]] for r in rows],
+        lambda r: [r["title"], r["start"], r["end"], r["count"], r["id"]],
     )
 
 
@@ -77,13 +76,12 @@ def memories_command(day: str | None, as_json: bool) -> None:
     if made is None:  # the nightly asset made another day's: the same choice, made now
         made = build_memories(store, chosen, settings.media_home())
     rows = describe(store, made)
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
+    print_rows(
+        rows,
+        as_json,
         f"Memories of {chosen.isoformat()} ({len(rows)})",
         ["title", "date", "photos", "cover", "id"],
-        [[r["title"], r["date"], len(r["files"]), r["cover"], r["id"]] for r in rows],
+        lambda r: [r["title"], r["date"], len(r["files"]), r["cover"], r["id"]],
     )
 
 

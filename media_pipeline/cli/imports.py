@@ -7,7 +7,7 @@ import click
 
 from media_pipeline.catalog.imports import import_folder, move_log
 from media_pipeline.cli.catalog import catalog
-from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.cli.output import console, print_json, print_rows
 from media_pipeline.imports.mover import plan, undo_run
 
 
@@ -43,11 +43,12 @@ def import_run(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> N
         }
         for planned in plan(store, folder)
     ]
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
-        f"Plan for {name} ({len(rows)})", ["kind", "from", "to"], [list(r.values()) for r in rows]
+    print_rows(
+        rows,
+        as_json,
+        f"Plan for {name} ({len(rows)})",
+        ["kind", "from", "to"],
+        lambda r: [*r.values()],
     )
 
 
@@ -57,23 +58,19 @@ def import_run(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> N
 def import_log(run_id: str | None, as_json: bool) -> None:
     """Recorded moves: from, to, hash, when, run."""
     rows = move_log(catalog(), run_id)
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
+    print_rows(
+        rows,
+        as_json,
         f"Moves ({len(rows)})",
         ["run", "kind", "from", "to", "state", "moved", "undone"],
-        [
-            [
-                r["run_id"][:8],
-                r["kind"],
-                r["from"],
-                r["to"],
-                r["state"],
-                r["moved_at"],
-                r["undone_at"],
-            ]
-            for r in rows
+        lambda r: [
+            r["run_id"][:8],
+            r["kind"],
+            r["from"],
+            r["to"],
+            r["state"],
+            r["moved_at"],
+            r["undone_at"],
         ],
     )
 

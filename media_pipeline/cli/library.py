@@ -9,7 +9,7 @@ import click
 
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.cli.catalog import catalog
-from media_pipeline.cli.output import console, print_json, print_table
+from media_pipeline.cli.output import console, print_rows
 
 
 @click.group()
@@ -82,11 +82,10 @@ def library_list(as_json: bool) -> None:
         }
         for lib in store.libraries()
     ]
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
+    print_rows(
+        rows,
+        as_json,
         "Libraries",
         ["name", "path", "files", "missing", "errors"],
-        [list(row.values()) for row in rows],
+        lambda r: [*r.values()],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,20 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row))
     console.print(table)
+
+
+def print_rows(
+    rows: Sequence[Any],
+    as_json: bool,
+    title: str,
+    columns: Sequence[str],
+    cells: Callable[[Any], Sequence[Any]],
+) -> None:
+    """A listing command's output: the rows as one JSON document, or a table of ``cells(row)``."""
+    if as_json:
+        print_json(rows)
+        return
+    print_table(title, columns, [cells(row) for row in rows])
 
 
 @contextmanager

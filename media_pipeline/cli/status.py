@@ -9,7 +9,13 @@ import click
 
 from media_pipeline.catalog.failures import clear_errors, list_errors, retry_errors
 from media_pipeline.cli.catalog import catalog
-from media_pipeline.cli.output import chatter_to_stderr, console, print_json, print_table
+from media_pipeline.cli.output import (
+    chatter_to_stderr,
+    console,
+    print_json,
+    print_rows,
+    print_table,
+)
 
 
 @click.command()
@@ -127,13 +133,12 @@ def errors(
         _error_row(row)
         for row in list_errors(catalog(), include_resolved=include_resolved, stage=stage)
     ]
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
+    print_rows(
+        rows,
+        as_json,
         f"Errors ({len(rows)})",
         ["path", "stage", "error", "attempts", "last seen"],
-        [[r["path"], r["stage"], r["error"], r["attempts"], r["last_seen"]] for r in rows],
+        lambda r: [r["path"], r["stage"], r["error"], r["attempts"], r["last_seen"]],
     )
 
 
