@@ -6,7 +6,7 @@ stage: before it has seen the content they are stored as faces of the pseudo-mod
 "metadata", and the detector's face that covers one inherits its person (``save_face_scans``
 keeps people across models); when detected faces exist already, the covering face is placed
 directly. Either way the named people seed recognition, which then finds them elsewhere.
-Only catalog/faces.py's functions write faces and people.
+Only catalog/faces.py's and catalog/people.py's functions write faces and people.
 """
 
 from __future__ import annotations
