@@ -1,11 +1,14 @@
-"""A photo as what groups photos (albums, their titles and ids) reads of it: one row of
-`media_files`, below both the catalog that reads it and the albums that group it."""
+"""What several rooms share about one photo, below both the catalog that stores it and the
+packages that work on it: the row albums group (``Photo``), a line of text read in it
+(``TextLine``) and the folding that makes its text searchable."""
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,22 @@ class Photo:
         if not (math.isfinite(self.latitude) and math.isfinite(self.longitude)):
             return None
         return self.latitude, self.longitude
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One recognised line; ``box`` is (x1, y1, x2, y2) as fractions of the upright image, so
+    it holds for the original and every derivative alike."""
+
+    text: str
+    score: float
+    box: tuple[float, float, float, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "score": round(self.score, 4), "box": list(self.box)}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded, so "CAFÉ" in a photo is found by "cafe"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -21,7 +21,7 @@ from media_pipeline.catalog.schema import (
     thumbnails,
 )
 from media_pipeline.catalog.store import Catalog, file_path, utcnow
-from media_pipeline.memories.onthisday import Candidate, Memory, anniversary, near_day
+from media_pipeline.memory import Candidate, Memory, anniversary, near_day
 
 # Dates a scan only guessed from the file's modification time say when it was copied, not
 # when it was taken: a memory of them would be wrong.

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, exists, select
 
 from media_pipeline.catalog.schema import media_files, photo_text
 from media_pipeline.catalog.store import Catalog, utcnow
-from media_pipeline.ocr.read import TextLine, fold
+from media_pipeline.photo import TextLine, fold
 
 STAGE = "ocr"
 

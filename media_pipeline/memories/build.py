@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from media_pipeline.catalog.memories import candidates
 from media_pipeline.catalog.store import Catalog
-from media_pipeline.memories.onthisday import Memory, MemorySettings, make_memories
+from media_pipeline.memories.onthisday import MemorySettings, make_memories
 from media_pipeline.memories.sharpness import is_blurred
+from media_pipeline.memory import Memory
 
 
 def today() -> date:

@@ -12,20 +12,9 @@ import calendar
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """A dated photo and what makes it worth showing."""
-
-    file_id: int
-    taken_at: datetime  # local wall-clock time
-    named_faces: int = 0  # faces of people the user named
-    faces: int = 0
-    blurred: bool = False
-    duplicate: bool = False  # a copy that is not its group's keeper
-    screenshot: bool = False
+from media_pipeline.memory import Candidate, Memory, anniversary
 
 
 @dataclass(frozen=True)
@@ -35,42 +24,9 @@ class MemorySettings:
     week_days: int = 3  # the week: this many days either side
 
 
-@dataclass(frozen=True)
-class Memory:
-    id: str
-    kind: str  # "day" or "week"
-    year: int
-    date: date  # the day in `year` the memory remembers
-    title: str
-    file_ids: list[int]  # best first; the first is the cover
-
-    @property
-    def cover(self) -> int:
-        return self.file_ids[0]
-
-
 def memory_id(for_date: date, year: int) -> str:
     """Stable: the same day and year give the same id however often it is made again."""
     return hashlib.sha1(f"memory:{for_date.isoformat()}:{year}".encode()).hexdigest()[:16]
-
-
-def anniversary(today: date, year: int) -> date:
-    """Today's month and day in ``year`` (29 February becomes the 28th without a leap day)."""
-    if today.month == 2 and today.day == 29 and not calendar.isleap(year):
-        return date(year, 2, 28)
-    return today.replace(year=year)
-
-
-def near_day(taken: date, today: date, days: int) -> bool:
-    """Whether ``taken``'s month and day lie within ``days`` of today's, in any year."""
-    for year in (today.year - 1, today.year, today.year + 1):
-        try:
-            shifted = taken.replace(year=year)
-        except ValueError:  # 29 February in a year without one
-            shifted = date(year, 2, 28)
-        if abs((shifted - today).days) <= days:
-            return True
-    return False
 
 
 def _on_day(taken: date, day: date, today: date) -> bool:

@@ -7,26 +7,14 @@ so reading works offline and the tests run the real weights.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from media_pipeline.photo import TextLine
+
 PACKAGE = "rapidocr-onnxruntime"
-
-
-@dataclass(frozen=True)
-class TextLine:
-    """One recognised line; ``box`` is (x1, y1, x2, y2) as fractions of the upright image, so
-    it holds for the original and every derivative alike."""
-
-    text: str
-    score: float
-    box: tuple[float, float, float, float]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "score": round(self.score, 4), "box": list(self.box)}
 
 
 @dataclass
@@ -89,9 +77,3 @@ def read_text(model: OcrModel, image_path: Path, min_score: float = 0.5) -> list
         )
         lines.append(TextLine(text, float(score), box))
     return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
-
-
-def fold(text: str) -> str:
-    """Case- and accent-folded, so "CAFÉ" in a photo is found by "cafe"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

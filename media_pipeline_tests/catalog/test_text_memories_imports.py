@@ -13,7 +13,7 @@ from media_pipeline.catalog import imports as journal
 from media_pipeline.catalog.memories import candidates
 from media_pipeline.catalog.store import FileVersion, open_catalog
 from media_pipeline.catalog.text import find_text, save_text
-from media_pipeline.ocr.read import TextLine
+from media_pipeline.photo import TextLine
 from media_pipeline_tests.postgres import HOST, PORT, USER
 
 

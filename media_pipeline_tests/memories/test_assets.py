@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from media_pipeline.memories.build import today
-from media_pipeline.memories.onthisday import anniversary
+from media_pipeline.memory import anniversary
 from media_pipeline_tests.images import make_jpeg
 
 

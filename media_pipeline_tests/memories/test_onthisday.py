@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from media_pipeline.memories.onthisday import Candidate, MemorySettings, make_memories
+from media_pipeline.memories.onthisday import MemorySettings, make_memories
+from media_pipeline.memory import Candidate
 
 
 def _photo(file_id: int, when: str, **kwargs) -> Candidate:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from media_pipeline.ocr.read import fold, load_ocr, read_text
+from media_pipeline.ocr.read import load_ocr, read_text
+from media_pipeline.photo import fold
 
 
 @pytest.fixture(scope="module")
