@@ -93,7 +93,7 @@ class ClipEmbeddings(Stage[ClipConfig]):
         return embedded(model_name) | ~has_preview()
 
     def open(self, context, config, paths, store) -> StageWork:
-        model = _clip_model_module().load_clip(clip_files(paths).path, device=config.device)
+        model = _clip_model_module().kept_clip(clip_files(paths).path, device=config.device)
         return _Embedding(store, paths.root(), model, config)
 
 
@@ -158,9 +158,9 @@ def search_index(
 
 def _sample_hits(store, home: Path, model_path: Path, index, queries: list[str]) -> str:
     """Markdown: each sample query with a contact sheet of its top hits' thumbnails."""
-    from media_pipeline.clip.model import load_clip
+    from media_pipeline.clip.model import kept_clip
 
-    model = load_clip(model_path)
+    model = kept_clip(model_path)  # the model the embeddings step of this process loaded
     sections = []
     for query, vector in zip(queries, model.embed_text(queries), strict=True):
         thumbs = []

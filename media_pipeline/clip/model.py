@@ -19,6 +19,7 @@ other CPUs, where bfloat16 would be emulated and slower.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -37,7 +38,14 @@ from media_pipeline.clip.embed import (
 from media_pipeline.models.manifest import read_manifest
 from media_pipeline.settings import available_cores
 
-__all__ = ["ClipModel", "available_cores", "cpu_has_bfloat16", "load_clip", "preprocessing_of"]
+__all__ = [
+    "ClipModel",
+    "available_cores",
+    "cpu_has_bfloat16",
+    "kept_clip",
+    "load_clip",
+    "preprocessing_of",
+]
 
 
 def preprocessing_of(folder: Path, image_size: int) -> Preprocessing:
@@ -234,6 +242,19 @@ def _precision(device: torch.device, precision: str) -> tuple[torch.dtype, torch
     if precision not in choices:
         raise ValueError(f"precision must be auto or one of {sorted(choices)}, not {precision!r}")
     return choices[precision]
+
+
+def kept_clip(folder: Path, device: str = "auto") -> ClipModel:
+    """``load_clip`` of a local model folder, kept for the next batch in this process: a
+    worker takes batch after batch of the same model, and loading it (seconds, more on a GPU)
+    each time would cost every batch. One model at most is kept; another folder, device or
+    changed weights load anew."""
+    return _kept_clip(str(folder), stable_model_name(folder), device)
+
+
+@functools.lru_cache(maxsize=1)
+def _kept_clip(folder: str, name: str, device: str) -> ClipModel:
+    return load_clip(folder, device=device)
 
 
 def load_clip(
