@@ -16,6 +16,7 @@ from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
+from media_pipeline.clip.naming import stable_model_name
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.jobs.partitions import library_partitions
 from media_pipeline.models.assets import clip_files, clip_model
@@ -89,7 +90,7 @@ class ClipEmbeddings(Stage[ClipConfig]):
     pool = "ml"
 
     def done(self, config: ClipConfig, paths: MediaPaths) -> ColumnElement[bool]:
-        model_name = _clip_model_module().stable_model_name(clip_files(paths).path)
+        model_name = stable_model_name(clip_files(paths).path)
         return embedded(model_name) | ~has_preview()
 
     def open(self, context, config, paths, store) -> StageWork:
@@ -131,7 +132,6 @@ def search_index(
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
     from media_pipeline.clip.index import SearchIndex
-    from media_pipeline.clip.model import stable_model_name
 
     files = clip_files(paths)
     model_name = stable_model_name(files.path)

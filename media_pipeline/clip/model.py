@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -35,7 +34,7 @@ from media_pipeline.clip.embed import (
     Preprocessing,
     prepare,
 )
-from media_pipeline.models.manifest import read_manifest
+from media_pipeline.clip.naming import stable_model_name
 from media_pipeline.settings import available_cores
 
 __all__ = [
@@ -81,23 +80,6 @@ def _normalised(features: torch.Tensor) -> np.ndarray:
     vectors = features.float().cpu().numpy()
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
-
-
-def stable_model_name(folder: Path) -> str:
-    """What the catalog records as the model: the hub id when the folder was downloaded by
-    ensure_model (its manifest says), else the folder's name and a hash of its config and
-    weight file sizes (another fine-tune in the same folder name gets another name)."""
-    try:
-        manifest = read_manifest(folder)
-    except ValueError:
-        manifest = None
-    if manifest is not None:
-        return f"{manifest.model}@{manifest.revision}" if manifest.revision else manifest.model
-    digest = hashlib.sha256()
-    digest.update((folder / "config.json").read_bytes())
-    for path in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        digest.update(f"{path.name}:{path.stat().st_size}".encode())
-    return f"{folder.name}-{digest.hexdigest()[:10]}"
 
 
 class ClipModel:
