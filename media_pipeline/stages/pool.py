@@ -1,9 +1,9 @@
 """Running one function over many items in worker processes, surviving crashes.
 
-The stages (thumbnails, CLIP decoding, face detection, and whatever comes next) hand their
-per-file work to ``work_many``: the function runs in worker processes, named as
-"package.module:function" so a spawned worker can import it, and called as
-``function(path, settings)``.
+The stages (the scan's describing, thumbnails, CLIP decoding, face detection, and whatever
+comes next) hand their per-file work to ``work_many``: the function runs in worker
+processes, named as "package.module:function" so a spawned worker can import it, and called
+as ``function(path, settings)``.
 
 Each worker is a process of its own with a pipe to the caller, and the caller knows which
 jobs each worker holds (at most two: one working, one waiting, so no worker idles while
