@@ -9,8 +9,9 @@ Modes (``--modes``):
 
 Each measurement is a fresh home: an untimed scan, then ``media-pipeline run --select
 thumbnails`` timed from start to exit. For B and C the event log gives, per batch step: the
-delay from submission to the step's start, the step's time minus the batch's own work (its
-first and last log lines: Dagster's and Celery's overhead per batch), and the events it wrote.
+delay from submission to the step's start (``queued_s``: waiting for a free worker included),
+the step's time minus the batch's own work (its first and last log lines: Dagster's and the
+batch's set-up per batch), the events it wrote, and a timeline of the run's steps.
 Needs root (ip netns), socat, PostgreSQL on 127.0.0.1:5432 and RabbitMQ on 127.0.0.1:5672.
 
     python bench/distributed.py --tiny 1000 --real 0 --modes A,D --repeat 3
@@ -84,10 +85,17 @@ def _batch_costs(dagster_home: Path, env: dict[str, str]) -> dict:
 import json, dagster as dg
 from dagster import DagsterEventType as T
 i = dg.DagsterInstance.get()
-[run] = i.get_runs(limit=1)
-steps = {}
+[record] = i.get_run_records(limit=1)
+run = record.dagster_run
+steps, marks = {}, {}
 for r in i.get_records_for_run(run.run_id, limit=100000).records:
     e = r.event_log_entry
+    kind = e.dagster_event.event_type if e.dagster_event else None
+    if kind in (T.RUN_START, T.RUN_SUCCESS, T.RUN_FAILURE):
+        marks[kind.value] = e.timestamp
+    elif kind in (T.STEP_START, T.STEP_SUCCESS) and e.step_key:
+        name = e.step_key.split("[")[0] + ":" + ("start" if kind == T.STEP_START else "end")
+        marks.setdefault(name, []).append(e.timestamp)
     if not e.step_key or "_batch[" not in e.step_key:
         continue
     s = steps.setdefault(e.step_key, {"events": 0, "logs": []})
@@ -101,23 +109,37 @@ for r in i.get_records_for_run(run.run_id, limit=100000).records:
         s["end"] = e.timestamp
     elif kind is None and ("progress:" in e.user_message or "pending" in e.user_message):
         s["logs"].append(e.timestamp)
-print(json.dumps(list(steps.values())))
+created = record.create_timestamp.timestamp()
+print(json.dumps({"steps": list(steps.values()), "marks": marks, "created": created}))
 """
     env = {**env, "DAGSTER_HOME": str(dagster_home)}
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
-    steps = [s for s in json.loads(out.stdout) if "end" in s and "start" in s]
+    found = json.loads(out.stdout)
+    steps = [s for s in found["steps"] if "end" in s and "start" in s]
     delays = [s["start"] - s["submit"] for s in steps if "submit" in s]
     work = [max(s["logs"]) - min(s["logs"]) if s["logs"] else 0.0 for s in steps]
-    overhead = [
-        s["end"] - s.get("submit", s["start"]) - w for s, w in zip(steps, work, strict=True)
-    ]
+    # The step's own time beyond its batch's work: Dagster's step start and end, the batch's
+    # set-up (catalog, pool) and commits. Time queued behind busy workers is in the delay.
+    overhead = [s["end"] - s["start"] - w for s, w in zip(steps, work, strict=True)]
     return {
         "batches": len(steps),
-        "submit_to_start_s": round(statistics.median(delays), 3) if delays else None,
+        "queued_s": round(statistics.median(delays), 3) if delays else None,
         "overhead_per_batch_s": round(statistics.median(overhead), 3) if overhead else None,
         "work_per_batch_s": round(statistics.median(work), 3) if work else None,
         "events_per_batch": statistics.median(s["events"] for s in steps) if steps else None,
+        "timeline_s": _timeline(found["marks"], found["created"]),
     }
+
+
+def _timeline(marks: dict, created: float) -> dict[str, float]:
+    """When each kind of step first started and last ended, in seconds from the run's creation:
+    where a run's time goes besides the batches' work."""
+    timeline = {}
+    for name, value in marks.items():
+        if isinstance(value, list):
+            value = max(value) if name.endswith(":end") else min(value)
+        timeline[name] = round(value - created, 2)
+    return dict(sorted(timeline.items(), key=lambda item: item[1]))
 
 
 def run_celery(library: Path, workers: int, batch_files: int) -> dict:

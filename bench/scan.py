@@ -1,5 +1,5 @@
 """Scan benchmark (on demand, not a test): python bench/scan.py [--small N] [--large N] [--repeat N]
-[--against CHECKOUT]
+[--against CHECKOUT] [--whole-run]
 
 Builds a synthetic library — N small JPEGs in nested folders plus real-size JPEGs made from
 ../shared/corpus/immich-test-assets — and reports medians of: content-hash throughput, first
@@ -8,7 +8,9 @@ library sizes, to show it stays flat), and Dagster's share of a 1,000-photo scan
 the first scan of N files that are only --contents distinct contents (hard links: copies
 everywhere, as a backup of backups), against N distinct files, interleaved.
 `--copies-only` runs that comparison alone. Each measurement runs in a fresh Python process
-so peak RSS is its own.
+so peak RSS is its own. `--whole-run` times what a user waits for instead: `media-pipeline run
+--select media_catalog` (first scan, then an unchanged rescan) of the N small files against
+the same of a one-file library, interleaved, so the run's fixed cost can be told apart.
 """
 
 from __future__ import annotations
@@ -176,6 +178,12 @@ def main() -> None:
         help="only compare `media-pipeline run --select media_catalog` (first scan, rescan) of "
         "the real-size JPEGs with the checkout at this path, interleaved",
     )
+    parser.add_argument(
+        "--whole-run",
+        action="store_true",
+        help="only time `media-pipeline run --select media_catalog` of the small files against "
+        "a one-file library, interleaved",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -196,6 +204,9 @@ def main() -> None:
         )
     if args.against:
         cli_comparison(root / "large", args.against.resolve(), args.repeat)
+        return
+    if args.whole_run:
+        whole_runs(workdir, root / "small", args.repeat)
         return
 
     print("content hash, GB/s on one core (256 MB in memory, median of 3):")
@@ -266,6 +277,7 @@ def main() -> None:
 
 
 def _timed_cli(checkout: Path, env: dict[str, str], *args: str) -> float:
+    (Path(env["DAGSTER_HOME"])).mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "media_pipeline", *args],
@@ -294,6 +306,35 @@ def cli_comparison(library: Path, other: Path, repeat: int) -> None:
     for (name, kind), values in times.items():
         label = f"{name} ({other if name == 'other' else REPO})"
         print(f"  {kind:10} {label}: {statistics.median(values):.3f} s")
+
+
+def whole_runs(workdir: Path, library: Path, repeat: int) -> None:
+    """First scan and unchanged rescan as whole runs of ``library`` and of a one-file
+    library, taking turns; what the files add beyond the run's fixed cost."""
+    one = workdir / "one-file"
+    if not one.exists():
+        one.mkdir()
+        first = next(library.rglob("*.jpg"))
+        (one / first.name).write_bytes(first.read_bytes())
+    count = sum(1 for _ in library.rglob("*.jpg"))
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeat):
+        for name, folder in (("one file", one), (f"{count} files", library)):
+            with tempfile.TemporaryDirectory(dir=workdir) as scratch:
+                env = {**os.environ, "MEDIA_PIPELINE_HOME": scratch}
+                env["DAGSTER_HOME"] = os.path.join(scratch, "dagster")
+                _timed_cli(REPO, env, "library", "add", "lib", str(folder))
+                for kind in ("first scan", "rescan"):
+                    seconds = _timed_cli(REPO, env, "run", "--select", "media_catalog")
+                    times.setdefault((name, kind), []).append(seconds)
+    print(f"`media-pipeline run --select media_catalog`, medians of {repeat}:")
+    for kind in ("first scan", "rescan"):
+        base = statistics.median(times[("one file", kind)])
+        full = statistics.median(times[(f"{count} files", kind)])
+        faster = kind == "first scan" and full > base
+        extra = f", {count / (full - base):.0f} files/s" if faster else ""
+        print(f"  {kind:10} one file {base:.2f} s, {count} files {full:.2f} s: "
+              f"{full - base:.2f} s beyond the one-file run{extra}")  # fmt: skip
 
 
 def copies_comparison(workdir: Path, count: int, contents: int, repeat: int) -> None:

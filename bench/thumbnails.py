@@ -1,5 +1,5 @@
 """Thumbnail benchmark (on demand, not a test): python bench/thumbnails.py [--repeat N]
-[--workers N] [--keep DIR] [--no-sharp] [--startup]
+[--workers N] [--keep DIR] [--no-sharp] [--startup] [--whole-run]
 
 Builds a corpus from ../shared/corpus/immich-test-assets: 20 baseline q90 JPEGs of 12-24 MP
 made from albums/text/*.jpg (re-encoded, each with a different crop), and as separate groups
@@ -16,6 +16,12 @@ group, the median images/s of ≥3 runs of:
   from the original and the thumbnail from that JPEG (shrink-on-load). Each runs with
   ``cores`` files in flight (libvips' one thread each, its glibc default) and with one file
   at a time on ``cores`` libvips threads. The best sharp figure is the one compared.
+
+``--whole-run`` times what a user waits for instead, interleaved round by round: ours is
+``media-pipeline run --select thumbnails`` in a new process on a new home whose library (the
+group's folder) was scanned before the clock starts; sharp is two node processes started
+together, each rendering half the files one at a time (``sharp.concurrency(1)``, decode once:
+JPEG q80 and WebP q80 from the same pixels), as two workers would, start-up included.
 
 SSIM (luma, Gaussian window σ=1.5, K1=0.01, K2=0.03) of the JPEG previews against a
 reference preview: full decode, EXIF orientation, LANCZOS to the same size, encoded as a
@@ -201,6 +207,24 @@ async function pass(fn, inFlight, keep) {
 """
 
 
+_SHARP_HALF = r"""
+const sharp = require('sharp');
+const files = JSON.parse(process.argv[2]);
+sharp.cache(false);
+sharp.concurrency(1);
+const fit = {fit: 'inside', withoutEnlargement: true};
+(async () => {
+  for (const file of files) {
+    const {data, info} = await sharp(file).rotate().resize(1440, 1440, fit)
+      .raw().toBuffer({resolveWithObject: true});
+    const opts = {raw: {width: info.width, height: info.height, channels: info.channels}};
+    await sharp(data, opts).jpeg({quality: 80}).toBuffer();
+    await sharp(data, opts).resize(250, 250, fit).webp({quality: 80}).toBuffer();
+  }
+})().catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
 def sharp_dir() -> Path | None:
     """A folder with sharp installed from npm, or None (no node/npm, offline)."""
     if not shutil.which("node") or not shutil.which("npm"):
@@ -230,6 +254,68 @@ def run_sharp(where: Path, files: list[Path], repeat: int, cores: int, outdir: P
         ["node", str(script), argument], cwd=where, capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout)
+
+
+def sharp_processes(where: Path, files: list[Path], processes: int) -> float:
+    """Seconds for ``processes`` node processes, started together, each rendering its share."""
+    script = where / "bench-thumbnails-half.js"
+    script.write_text(_SHARP_HALF)
+    shares = [files[index::processes] for index in range(processes)]
+    started = time.perf_counter()
+    running = [
+        subprocess.Popen(["node", str(script), json.dumps([str(f) for f in share])], cwd=where)
+        for share in shares
+    ]
+    if any(process.wait() != 0 for process in running):
+        raise subprocess.CalledProcessError(1, "node")
+    return time.perf_counter() - started
+
+
+# --- the whole run ------------------------------------------------------------------------
+
+
+def _cli(home: Path, *args: str) -> None:
+    env = {**os.environ, "MEDIA_PIPELINE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    (home / "dagster").mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "media_pipeline", *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"media-pipeline {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+
+
+def run_whole(folder: Path, scratch: Path) -> float:
+    """Seconds of `media-pipeline run --select thumbnails` on a new home, the scan done."""
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=scratch))
+    _cli(home, "library", "add", folder.name, str(folder))
+    _cli(home, "run", "--select", "media_catalog")
+    started = time.perf_counter()
+    _cli(home, "run", "--select", "thumbnails")
+    seconds = time.perf_counter() - started
+    shutil.rmtree(home)
+    return seconds
+
+
+def whole_runs(groups: dict[str, list[Path]], where: Path | None, repeat: int, root: Path) -> None:
+    processes = os.cpu_count() or 1
+    scratch = root / "whole-run"
+    scratch.mkdir(exist_ok=True)
+    for name, files in groups.items():
+        folder = files[0].parent
+        distinct = len({f.read_bytes() for f in files})
+        print(f"\n== {name}: {len(files)} files ({distinct} distinct), whole runs")
+        ours, sharp = [], []
+        for _ in range(repeat):
+            ours.append(run_whole(folder, scratch))
+            if where is not None and name != "heic":  # sharp's npm build reads no HEIC
+                sharp.append(sharp_processes(where, files, processes))
+        ours_rate = _rate(distinct, ours)
+        print(f"ours  media-pipeline run --select thumbnails: {statistics.median(ours):6.2f} s, "
+              f"{ours_rate:6.2f} images/s")  # fmt: skip
+        if sharp:
+            sharp_rate = _rate(len(files), sharp)
+            print(f"sharp {processes} node processes, one file at a time: "
+                  f"{statistics.median(sharp):6.2f} s, {sharp_rate:6.2f} images/s")  # fmt: skip
+            print(f"ours/sharp: {ours_rate / sharp_rate:.2f}x")
 
 
 # --- quality ------------------------------------------------------------------------------
@@ -325,6 +411,9 @@ def main() -> None:
     parser.add_argument("--no-sharp", action="store_true", help="skip the sharp comparison")
     parser.add_argument("--startup", action="store_true", help="also time pool start-up")
     parser.add_argument("--groups", nargs="*", help="only these groups")
+    parser.add_argument(
+        "--whole-run", action="store_true", help="time `media-pipeline run` against sharp"
+    )
     args = parser.parse_args()
     repeat = max(args.repeat, 1)
 
@@ -344,6 +433,9 @@ def main() -> None:
         if args.startup:
             startup(repeat, args.workers)
         where = None if args.no_sharp else sharp_dir()
+        if args.whole_run:
+            whole_runs(groups, where, repeat, root)
+            return
         cores = os.cpu_count() or 1
         for name, files in groups.items():
             megapixels = _megapixels(files)

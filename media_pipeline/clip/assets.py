@@ -16,6 +16,7 @@ from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
+from media_pipeline.clip.naming import stable_model_name
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.models.assets import clip_files, clip_model
 from media_pipeline.paths import MediaPaths
@@ -88,11 +89,11 @@ class ClipEmbeddings(Stage[ClipConfig]):
     pool = "ml"
 
     def done(self, config: ClipConfig, paths: MediaPaths) -> ColumnElement[bool]:
-        model_name = _clip_model_module().stable_model_name(clip_files(paths).path)
+        model_name = stable_model_name(clip_files(paths).path)
         return embedded(model_name) | ~has_preview()
 
     def open(self, context, config, paths, store) -> StageWork:
-        model = _clip_model_module().load_clip(clip_files(paths).path, device=config.device)
+        model = _clip_model_module().kept_clip(clip_files(paths).path, device=config.device)
         return _Embedding(store, paths.root(), model, config)
 
 
@@ -130,7 +131,6 @@ def search_index(
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
     from media_pipeline.clip.index import SearchIndex
-    from media_pipeline.clip.model import stable_model_name
 
     files = clip_files(paths)
     model_name = stable_model_name(files.path)
@@ -157,9 +157,9 @@ def search_index(
 
 def _sample_hits(store, home: Path, model_path: Path, index, queries: list[str]) -> str:
     """Markdown: each sample query with a contact sheet of its top hits' thumbnails."""
-    from media_pipeline.clip.model import load_clip
+    from media_pipeline.clip.model import kept_clip
 
-    model = load_clip(model_path)
+    model = kept_clip(model_path)  # the model the embeddings step of this process loaded
     sections = []
     for query, vector in zip(queries, model.embed_text(queries), strict=True):
         thumbs = []

@@ -19,7 +19,7 @@ other CPUs, where bfloat16 would be emulated and slower.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -34,10 +34,17 @@ from media_pipeline.clip.embed import (
     Preprocessing,
     prepare,
 )
-from media_pipeline.models.manifest import read_manifest
+from media_pipeline.clip.naming import stable_model_name
 from media_pipeline.settings import available_cores
 
-__all__ = ["ClipModel", "available_cores", "cpu_has_bfloat16", "load_clip", "preprocessing_of"]
+__all__ = [
+    "ClipModel",
+    "available_cores",
+    "cpu_has_bfloat16",
+    "kept_clip",
+    "load_clip",
+    "preprocessing_of",
+]
 
 
 def preprocessing_of(folder: Path, image_size: int) -> Preprocessing:
@@ -73,23 +80,6 @@ def _normalised(features: torch.Tensor) -> np.ndarray:
     vectors = features.float().cpu().numpy()
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
-
-
-def stable_model_name(folder: Path) -> str:
-    """What the catalog records as the model: the hub id when the folder was downloaded by
-    ensure_model (its manifest says), else the folder's name and a hash of its config and
-    weight file sizes (another fine-tune in the same folder name gets another name)."""
-    try:
-        manifest = read_manifest(folder)
-    except ValueError:
-        manifest = None
-    if manifest is not None:
-        return f"{manifest.model}@{manifest.revision}" if manifest.revision else manifest.model
-    digest = hashlib.sha256()
-    digest.update((folder / "config.json").read_bytes())
-    for path in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        digest.update(f"{path.name}:{path.stat().st_size}".encode())
-    return f"{folder.name}-{digest.hexdigest()[:10]}"
 
 
 class ClipModel:
@@ -234,6 +224,19 @@ def _precision(device: torch.device, precision: str) -> tuple[torch.dtype, torch
     if precision not in choices:
         raise ValueError(f"precision must be auto or one of {sorted(choices)}, not {precision!r}")
     return choices[precision]
+
+
+def kept_clip(folder: Path, device: str = "auto") -> ClipModel:
+    """``load_clip`` of a local model folder, kept for the next batch in this process: a
+    worker takes batch after batch of the same model, and loading it (seconds, more on a GPU)
+    each time would cost every batch. One model at most is kept; another folder, device or
+    changed weights load anew."""
+    return _kept_clip(str(folder), stable_model_name(folder), device)
+
+
+@functools.lru_cache(maxsize=1)
+def _kept_clip(folder: str, name: str, device: str) -> ClipModel:
+    return load_clip(folder, device=device)
 
 
 def load_clip(

@@ -102,7 +102,7 @@ def duplicates(
     catalog: CatalogResource,
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
-    from media_pipeline.clip.model import stable_model_name
+    from media_pipeline.clip.naming import stable_model_name
 
     with retry_transient(context):
         store = catalog.open()

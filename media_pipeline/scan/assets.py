@@ -48,10 +48,12 @@ class ScanConfig(dg.Config):
     batch_files: int = 0  # files per batch step; 0: MEDIA_PIPELINE_BATCH_FILES, else 10,000
     verify_images: bool = True
     max_megapixels: int = 250
+    workers: int = 0  # describing processes; 0: one per core, 1: in the step's process
 
     def scan_settings(self) -> ScanSettings:
         return ScanSettings(
             batch_size=self.batch_size,
+            workers=self.workers,
             verify=self.verify_images,
             max_pixels=self.max_megapixels * 1_000_000,
         )

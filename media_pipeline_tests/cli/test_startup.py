@@ -48,3 +48,15 @@ def test_read_only_commands_import_nothing_heavy(mp, tmp_path: Path) -> None:
             assert not heavy, f"`{' '.join(args)}` imported {sorted(heavy)}"
         json_only = imported(*[part.format(photo=photo) for part in command], "--json")
         assert "rich" not in json_only, f"{command} --json drew with rich"
+
+
+def test_a_run_with_nothing_to_embed_loads_no_ml_stack(
+    mp, clip_model: Path, tmp_path: Path
+) -> None:
+    """CLIP's plan names the model without torch (2-3 s of imports): only a batch with work
+    loads it."""
+    photo = make_jpeg(tmp_path / "photos" / "a.jpg")
+    mp("library", "add", "photos", str(photo.parent))
+    mp("run", "--select", "media_catalog,thumbnails,clip_embeddings")
+    heavy = {"torch", "transformers"} & imported("run", "--select", "clip_embeddings")
+    assert not heavy, f"a run with nothing to embed imported {sorted(heavy)}"

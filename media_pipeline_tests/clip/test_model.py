@@ -22,7 +22,7 @@ from PIL import Image
 
 from media_pipeline.clip.embed import preprocess
 from media_pipeline.clip.index import SearchIndex
-from media_pipeline.clip.model import ClipModel, load_clip
+from media_pipeline.clip.model import ClipModel, kept_clip, load_clip
 from media_pipeline.models.manifest import write_manifest
 from media_pipeline_tests.clip.conftest import TINY_DIM
 from media_pipeline_tests.clip.previews import COPIES
@@ -47,6 +47,18 @@ def test_loads_from_a_local_folder(model: ClipModel, tiny_clip_dir: Path) -> Non
         load_clip(tiny_clip_dir, device="cpu", threads=1, precision="float32").model_name
         == model.model_name
     )
+
+
+def test_the_next_batch_takes_the_kept_model_until_the_folder_changes(
+    tiny_clip_dir: Path, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(tiny_clip_dir, tmp_path / "clip"))
+    first = kept_clip(folder, device="cpu")
+    assert kept_clip(folder, device="cpu") is first
+    config = folder / "config.json"
+    config.write_text(config.read_text() + "\n")  # another model in the same folder
+    other = kept_clip(folder, device="cpu")
+    assert other is not first and other.model_name != first.model_name
 
 
 def test_a_downloaded_folder_is_named_by_its_hub_id(tiny_clip_dir: Path, tmp_path: Path) -> None:

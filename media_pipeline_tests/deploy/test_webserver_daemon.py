@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from media_pipeline.clip.model import stable_model_name
+from media_pipeline.clip.naming import stable_model_name
 from media_pipeline.runtime.tags import LIBRARY, TRIGGER, library_run_tags
 from media_pipeline_tests.conftest import IMMICH, REPO
 from media_pipeline_tests.deploy.graphql import TERMINAL, materialized, tag_dict

@@ -21,17 +21,22 @@ from media_pipeline_tests.distributed.conftest import Cluster
 from media_pipeline_tests.distributed.hosts import Host
 
 FILES, DISTINCT = 2000, 1950
+# A warm worker pool renders a 24x16 JPEG in about 4 ms, so a batch of them ends before the
+# test sees it start; 1024x768 takes about 14 ms a file, over a second a batch.
+KILLABLE = (1024, 768)
 STEP = re.compile(r": step (\S+) of run")
 PENDING = re.compile(r" on (?P<host>\S+): (?P<pending>\d+) files pending$")
 
 
-def _tiny_library(root: Path, start: int, count: int, distinct: int) -> None:
-    """``count`` tiny JPEGs (``distinct`` contents: the rest are copies) and one corrupt file
+def _tiny_library(
+    root: Path, start: int, count: int, distinct: int, size: tuple[int, int] = (24, 16)
+) -> None:
+    """``count`` small JPEGs (``distinct`` contents: the rest are copies) and one corrupt file
     (the scan's to refuse)."""
     root.mkdir(exist_ok=True)
     for n in range(start, start + count):
         content = start + (n - start) % distinct
-        image = Image.new("RGB", (24, 16), (content % 256, content // 256 % 256, 7))
+        image = Image.new("RGB", size, (content % 256, content // 256 % 256, 7))
         image.putpixel((content % 24, 0), (255, 255, 255))
         image.save(root / f"img{n:05}.jpg", quality=90)
     (root / f"broken{start}.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
@@ -78,7 +83,7 @@ def kill_mid_batch(host: Host, process, prefix: str, instance) -> str:
 
     _wait(busy_after_a_batch, 600, f"{host.name} in its second {prefix} step")
     killed = _steps(host, prefix)[-1]
-    _wait(lambda: _pending_lines(instance, killed), 120, f"{killed} to start its work")
+    _wait(lambda: _pending_lines(instance, killed), 120, f"{killed} to start its work", 0.05)
     host.kill_worker()
     return killed
 
@@ -102,11 +107,11 @@ def run_and_kill(cluster: Cluster, instance, prefix: str, *args: str) -> str:
     return killed
 
 
-def _wait(condition, timeout: float, what: str) -> None:
+def _wait(condition, timeout: float, what: str, every: float = 0.3) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
+        time.sleep(every)
 
 
 def _rows(catalog, table: str) -> int:
@@ -148,7 +153,7 @@ def test_two_hosts_share_the_batches_and_a_killed_worker_loses_nothing(
     cluster: Cluster, mp, instance, tmp_path: Path
 ):
     library = tmp_path / "tiny"
-    _tiny_library(library, 0, FILES, DISTINCT)
+    _tiny_library(library, 0, FILES, DISTINCT, KILLABLE)
     mp("library", "add", "tiny", str(library))
     catalog = open_catalog(settings.database_url())
     first, second = cluster.hosts
@@ -181,7 +186,7 @@ def test_a_distributed_run_terminated_through_graphql_keeps_its_batches(
 ):
     library = tmp_path / "tiny"
     total = 900
-    _tiny_library(library, 0, total, total)
+    _tiny_library(library, 0, total, total, KILLABLE)
     mp("library", "add", "tiny", str(library))
     catalog = open_catalog(settings.database_url())
     workspace = tmp_path / "workspace.yaml"

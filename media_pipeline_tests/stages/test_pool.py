@@ -54,11 +54,25 @@ def slow_render(path: str, settings: RenderSettings) -> Rendered:
     return render(path, settings)
 
 
+def worker_pid(path: str, settings: object) -> int:
+    """Which worker process did the job."""
+    return os.getpid()
+
+
+@pytest.fixture(autouse=True)
+def _no_idle_pool_between_tests() -> Iterator[None]:
+    pool.close_idle_pool()
+    yield
+    pool.close_idle_pool()
+
+
 def _jobs(paths: list[Path | str]) -> list[tuple[int, str]]:
     return [(index, str(path)) for index, path in enumerate(paths)]
 
 
 def _no_children_left() -> bool:
+    """Every worker stopped once the idle pool (kept for a next batch) is closed."""
+    pool.close_idle_pool()
     deadline = time.monotonic() + 10
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -159,3 +173,38 @@ def test_no_jobs_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(pool, "_Pool", no_pool)
     assert list(work_many(iter([]), RenderSettings(), 4, RENDER)) == []
+
+
+def test_the_next_batch_of_the_same_work_takes_the_idle_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batch steps after the first (on a Celery worker, in an embedded run) pay no start-up;
+    other settings start other workers, and an idle pool stops after IDLE_SECONDS."""
+    jobs = _jobs(["a.jpg"] * 8)
+    first = set(dict(work_many(jobs, RenderSettings(), 2, f"{HERE}:worker_pid")).values())
+    again = set(dict(work_many(jobs, RenderSettings(), 2, f"{HERE}:worker_pid")).values())
+    assert len(first) == 2 and again == first
+    other = RenderSettings(preview_size=720)
+    changed = set(dict(work_many(jobs, other, 2, f"{HERE}:worker_pid")).values())
+    assert changed.isdisjoint(first)
+    assert {child.pid for child in multiprocessing.active_children()} == changed
+    monkeypatch.setattr(pool, "IDLE_SECONDS", 0.2)
+    list(work_many(jobs, other, 2, f"{HERE}:worker_pid"))
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children()
+
+
+def test_an_idle_worker_that_died_is_replaced_without_blaming_a_job() -> None:
+    jobs = _jobs(["a.jpg"] * 6)
+    first = set(dict(work_many(jobs, RenderSettings(), 2, f"{HERE}:worker_pid")).values())
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)  # the OOM killer, while the pool waited
+    deadline = time.monotonic() + 10
+    while any(c.pid == victim for c in multiprocessing.active_children()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    results = dict(work_many(jobs, RenderSettings(), 2, f"{HERE}:worker_pid"))
+    assert all(isinstance(pid, int) for pid in results.values())
+    assert victim not in results.values() and len(set(results.values())) == 2
