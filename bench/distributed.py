@@ -28,11 +28,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from cli_runs import REPO, home_env, timed_cli
+
 IMMICH = REPO.parent / "shared" / "corpus" / "immich-test-assets"
 sys.path.insert(0, str(REPO))
 
@@ -51,32 +51,12 @@ def make_library(root: Path, tiny: int, real: int) -> None:
         (root / f"r{n:04}.jpg").write_bytes(data + f"copy {n}".encode())
 
 
-def _cli(env: dict[str, str], *args: str) -> float:
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "media_pipeline", *args],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    return time.monotonic() - started
-
-
-def _base_env(home: Path, pythonpath: Path) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
-    env.update(MEDIA_PIPELINE_HOME=str(home), DAGSTER_HOME=str(home / "dagster"))
-    for name in ("MEDIA_PIPELINE_DATABASE_URL", "MEDIA_PIPELINE_CELERY_BROKER"):
-        env.pop(name, None)
-    return env
-
-
 def run_embedded(library: Path, checkout: Path) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
-        env = _base_env(Path(scratch) / "home", checkout)
-        _cli(env, "library", "add", "lib", str(library))
-        _cli(env, "run", "--select", "media_catalog")
-        return {"seconds": _cli(env, "run", "--select", "thumbnails")}
+        env = home_env(Path(scratch) / "home", checkout)
+        timed_cli(env, "library", "add", "lib", str(library))
+        timed_cli(env, "run", "--select", "media_catalog")
+        return {"seconds": timed_cli(env, "run", "--select", "thumbnails")}
 
 
 def _batch_costs(dagster_home: Path, env: dict[str, str]) -> dict:
@@ -158,7 +138,7 @@ def run_celery(library: Path, workers: int, batch_files: int) -> dict:
         home = Path(scratch) / "home"
         (home / "dagster").mkdir(parents=True)
         shutil.copyfile(REPO / "deploy/distributed/dagster.yaml", home / "dagster/dagster.yaml")
-        env = _base_env(home, REPO)
+        env = home_env(home, REPO)
         env.update(
             DAGSTER_PG_HOST="127.0.0.1", DAGSTER_PG_PORT="5432", DAGSTER_PG_USER="postgres",
             DAGSTER_PG_PASSWORD="", DAGSTER_PG_DB=database,
@@ -174,9 +154,9 @@ def run_celery(library: Path, workers: int, batch_files: int) -> dict:
                 hosts[-1].start_worker(vhost, database)
             for host in hosts:
                 host.wait_ready()
-            _cli(env, "library", "add", "lib", str(library))
-            _cli(env, "run", "--select", "media_catalog")
-            seconds = _cli(env, "run", "--select", "thumbnails")
+            timed_cli(env, "library", "add", "lib", str(library))
+            timed_cli(env, "run", "--select", "media_catalog")
+            seconds = timed_cli(env, "run", "--select", "thumbnails")
             return {"seconds": seconds, **_batch_costs(home / "dagster", env)}
         finally:
             os.environ.clear()

@@ -29,7 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from cli_runs import REPO, home_env, timed_cli
+
+SCAN_RUNS = ("first scan", "rescan")  # of the same fresh home, in this order
 IMMICH = REPO.parent / "shared" / "corpus" / "immich-test-assets"
 LARGE_SOURCES = [
     "albums/text/craft-beer.jpg",
@@ -276,17 +278,13 @@ def main() -> None:
     copies_comparison(workdir, args.small, args.contents, args.repeat)
 
 
-def _timed_cli(checkout: Path, env: dict[str, str], *args: str) -> float:
-    (Path(env["DAGSTER_HOME"])).mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "media_pipeline", *args],
-        cwd=checkout,
-        env={**env, "PYTHONPATH": str(checkout)},
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
+def _first_scan_and_rescan(checkout: Path, library: Path, scratch: Path | None = None) -> dict:
+    """Seconds of the whole `media-pipeline run --select media_catalog`, first scan and an
+    unchanged rescan, on a fresh home."""
+    with tempfile.TemporaryDirectory(dir=scratch) as home:
+        env = home_env(Path(home), checkout)
+        timed_cli(env, "library", "add", "lib", str(library))
+        return {kind: timed_cli(env, "run", "--select", "media_catalog") for kind in SCAN_RUNS}
 
 
 def cli_comparison(library: Path, other: Path, repeat: int) -> None:
@@ -295,13 +293,8 @@ def cli_comparison(library: Path, other: Path, repeat: int) -> None:
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeat):
         for name, checkout in (("other", other), ("this", REPO)):
-            with tempfile.TemporaryDirectory() as scratch:
-                env = {**os.environ, "MEDIA_PIPELINE_HOME": scratch}
-                env["DAGSTER_HOME"] = os.path.join(scratch, "dagster")
-                _timed_cli(checkout, env, "library", "add", "lib", str(library))
-                for kind in ("first scan", "rescan"):
-                    seconds = _timed_cli(checkout, env, "run", "--select", "media_catalog")
-                    times.setdefault((name, kind), []).append(seconds)
+            for kind, seconds in _first_scan_and_rescan(checkout, library).items():
+                times.setdefault((name, kind), []).append(seconds)
     print(f"`media-pipeline run --select media_catalog`, {library}, medians of {repeat}:")
     for (name, kind), values in times.items():
         label = f"{name} ({other if name == 'other' else REPO})"
@@ -320,21 +313,16 @@ def whole_runs(workdir: Path, library: Path, repeat: int) -> None:
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeat):
         for name, folder in (("one file", one), (f"{count} files", library)):
-            with tempfile.TemporaryDirectory(dir=workdir) as scratch:
-                env = {**os.environ, "MEDIA_PIPELINE_HOME": scratch}
-                env["DAGSTER_HOME"] = os.path.join(scratch, "dagster")
-                _timed_cli(REPO, env, "library", "add", "lib", str(folder))
-                for kind in ("first scan", "rescan"):
-                    seconds = _timed_cli(REPO, env, "run", "--select", "media_catalog")
-                    times.setdefault((name, kind), []).append(seconds)
+            for kind, seconds in _first_scan_and_rescan(REPO, folder, workdir).items():
+                times.setdefault((name, kind), []).append(seconds)
     print(f"`media-pipeline run --select media_catalog`, medians of {repeat}:")
-    for kind in ("first scan", "rescan"):
+    for kind in SCAN_RUNS:
         base = statistics.median(times[("one file", kind)])
         full = statistics.median(times[(f"{count} files", kind)])
-        faster = kind == "first scan" and full > base
-        extra = f", {count / (full - base):.0f} files/s" if faster else ""
+        beyond = full - base
+        rate = f", {count / beyond:.0f} files/s" if kind == "first scan" and beyond > 0 else ""
         print(f"  {kind:10} one file {base:.2f} s, {count} files {full:.2f} s: "
-              f"{full - base:.2f} s beyond the one-file run{extra}")  # fmt: skip
+              f"{beyond:.2f} s beyond the one-file run{rate}")  # fmt: skip
 
 
 def copies_comparison(workdir: Path, count: int, contents: int, repeat: int) -> None:

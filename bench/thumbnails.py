@@ -45,7 +45,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from cli_runs import REPO, home_env, timed_cli
+
 IMMICH = REPO.parent / "shared" / "corpus" / "immich-test-assets"
 sys.path.insert(0, str(REPO))
 
@@ -274,23 +275,13 @@ def sharp_processes(where: Path, files: list[Path], processes: int) -> float:
 # --- the whole run ------------------------------------------------------------------------
 
 
-def _cli(home: Path, *args: str) -> None:
-    env = {**os.environ, "MEDIA_PIPELINE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
-    (home / "dagster").mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "media_pipeline", *args]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"media-pipeline {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-
-
 def run_whole(folder: Path, scratch: Path) -> float:
     """Seconds of `media-pipeline run --select thumbnails` on a new home, the scan done."""
     home = Path(tempfile.mkdtemp(prefix="home-", dir=scratch))
-    _cli(home, "library", "add", folder.name, str(folder))
-    _cli(home, "run", "--select", "media_catalog")
-    started = time.perf_counter()
-    _cli(home, "run", "--select", "thumbnails")
-    seconds = time.perf_counter() - started
+    env = home_env(home)
+    timed_cli(env, "library", "add", folder.name, str(folder))
+    timed_cli(env, "run", "--select", "media_catalog")
+    seconds = timed_cli(env, "run", "--select", "thumbnails")
     shutil.rmtree(home)
     return seconds
 

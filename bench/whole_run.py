@@ -13,16 +13,13 @@ is shared), e.g. `git worktree add ../before HEAD~3`.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from cli_runs import REPO, home_env, timed_cli
+
 IMMICH = REPO.parent / "shared" / "corpus" / "immich-test-assets"
 EXTRA = ("formats/heic/IMG_2682.heic", "formats/webp/denali.webp", "metadata/faces/portrait.jpg")
 RUNS = (
@@ -41,21 +38,6 @@ def _library(folder: Path) -> Path:
     return folder
 
 
-def _cli(checkout: Path, env: dict[str, str], *args: str) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "media_pipeline", *args],
-        cwd=checkout,
-        env={**env, "PYTHONPATH": str(checkout)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{checkout}: media-pipeline {' '.join(args)} failed\n{done.stderr}")
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clip-model", type=Path, required=True)
@@ -71,17 +53,12 @@ def main() -> None:
         for _ in range(max(args.repeat, 1)):
             for name, checkout in checkouts.items():
                 home = Path(tempfile.mkdtemp(dir=scratch))
-                env = {
-                    **os.environ,
-                    "MEDIA_PIPELINE_HOME": str(home),
-                    "DAGSTER_HOME": str(home / "dagster"),
-                    "MEDIA_PIPELINE_CLIP_MODEL": str(args.clip_model.resolve()),
-                    "MEDIA_PIPELINE_FACE_BACKEND": "dlib",
-                }
-                (home / "dagster").mkdir(parents=True)
-                _cli(checkout, env, "library", "add", "lib", str(library))
+                env = home_env(home, checkout)
+                env["MEDIA_PIPELINE_CLIP_MODEL"] = str(args.clip_model.resolve())
+                env["MEDIA_PIPELINE_FACE_BACKEND"] = "dlib"
+                timed_cli(env, "library", "add", "lib", str(library))
                 for what, run_args in RUNS:
-                    times.setdefault((what, name), []).append(_cli(checkout, env, "run", *run_args))
+                    times.setdefault((what, name), []).append(timed_cli(env, "run", *run_args))
                 shutil.rmtree(home)
     for (what, name), values in times.items():
         shown = ", ".join(f"{v:.2f}" for v in values)
