@@ -123,9 +123,10 @@ def classify(path: str) -> str | None:
     at all (.txt, .json, .DS_Store, ...) and are ignored. macOS AppleDouble companions
     ("._IMG_1.jpg") carry a media extension but are resource forks, so they are None too.
     """
-    if os.path.basename(path).startswith("._"):
+    name = path.rpartition("/")[2]
+    if name.startswith("._"):
         return None
-    ext = extension(path)
+    ext = extension(name)
     if ext in IMAGE_EXTENSIONS:
         return "image"
     if ext in RAW_EXTENSIONS:

@@ -373,17 +373,20 @@ def _within(rel_path: str, folder: str) -> bool:
 
 def _media_in(directory: Directory, counts: ScanCounts) -> Iterator[WorkItem]:
     """Media files of one folder, each with its XMP sidecar; sidecars change the mtime token."""
+    kinds = [classify(entry.rel_path) for entry in directory.files]
     sidecars = {
         entry.rel_path.lower(): entry
-        for entry in directory.files
-        if classify(entry.rel_path) == "sidecar"
+        for entry, kind in zip(directory.files, kinds, strict=True)
+        if kind == "sidecar"
     }
-    for entry in directory.files:
-        kind = classify(entry.rel_path)
+    for entry, kind in zip(directory.files, kinds, strict=True):
         if kind == "sidecar":
             continue
         if kind is None:
             counts.ignored += 1
+            continue
+        if not sidecars:
+            yield WorkItem(entry.rel_path, entry.size, entry.mtime_ns, None, None)
             continue
         stem = os.path.splitext(entry.rel_path)[0]
         sidecar = sidecars.get(f"{entry.rel_path}.xmp".lower()) or sidecars.get(

@@ -71,7 +71,7 @@ def walk(root: str) -> Iterator[Directory]:
         for entry in listing:
             if entry.name.startswith("."):
                 continue
-            rel_path = os.path.join(rel_dir, entry.name)
+            rel_path = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if not _is_utf8(entry.name):
                 current.problems.append(
                     (printable(rel_path), "name is not valid UTF-8; rename it to catalogue it")
