@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -144,6 +145,23 @@ def derivative_files(catalog: Catalog, home: Path, folder: str) -> tuple[Finding
         for path in sorted(stray):
             orphans.add(path)
     return missing, orphans
+
+
+def derivatives_written_since(
+    catalog: Catalog, home: Path, since: datetime
+) -> tuple[Findings, int]:
+    """(rows written since ``since`` whose preview or thumbnail file is missing, how many rows
+    that is): what one run's check costs in proportion to the run's own work."""
+    missing = Findings()
+    query = select(thumbnails.c.preview_path, thumbnails.c.thumbnail_path).where(
+        thumbnails.c.created_at >= since
+    )
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    for path in sorted(path for row in rows for path in row):
+        if not os.path.exists(home / path):
+            missing.add(path)
+    return missing, len(rows)
 
 
 def embedded_keys(catalog: Catalog, model: str) -> set[str]:

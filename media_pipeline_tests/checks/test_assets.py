@@ -11,6 +11,7 @@ from sqlalchemy import delete, update
 from media_pipeline import settings
 from media_pipeline.catalog.schema import clip_embeddings, face_scans, media_files
 from media_pipeline.catalog.store import open_catalog
+from media_pipeline.catalog.thumbnails import save_derivatives
 from media_pipeline.checks.keys import CHECKS
 from media_pipeline.checks.metadata import embedded_metadata
 from media_pipeline_tests.images import make_jpeg
@@ -95,3 +96,41 @@ def test_checks_pass_on_a_healthy_library_and_fail_on_planted_faults(
     assert failed["face_scans_cover_previews"]["description"].startswith("1 previewed files")
     # The fourth's vector, and the third's: its content is no longer that of a present file.
     assert "2 index rows have no embedding" in failed["index_matches_embeddings"]["description"]
+
+
+def test_a_run_compares_the_derivatives_it_wrote_and_check_compares_all(
+    mp, tmp_path: Path, home: Path, monkeypatch
+) -> None:
+    """A run's derivative check costs what the run rendered, not a walk of every file; a fault
+    it did not make is `check`'s to find."""
+    import media_pipeline.thumbnails.assets as thumbnail_assets
+
+    _library(tmp_path / "photos")
+    mp("library", "add", "photos", str(tmp_path / "photos"))
+    lost: list[Path] = []
+
+    def save_and_lose_one(catalog, settings, made) -> None:
+        save_derivatives(catalog, settings, made)
+        if made and not lost:  # a renderer that records a preview it did not keep
+            lost.append(home / made[0].preview_path)
+            lost[0].unlink()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(thumbnail_assets, "save_derivatives", save_and_lose_one)
+        mp("run", "--select", "media_catalog,thumbnails", ok=False)
+    row = _derivative_check(mp)
+    assert row["status"] == "failed", row
+    assert row["description"] == "1 derivative files written by this run are missing"
+
+    mp("run", "--select", "thumbnails")  # nothing to render: nothing of its own to compare
+    row = _derivative_check(mp)
+    assert row["status"] == "passed", row
+
+    mp("check", ok=False)
+    row = _derivative_check(mp)
+    assert row["status"] == "failed", row
+    assert "1 derivative files of catalog rows are missing" in row["description"]
+
+
+def _derivative_check(mp) -> dict:
+    return {r["check"]: r for r in mp.json("status")["checks"]}["derivative_files_match_catalog"]
