@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, distinct, func, select
 
 from media_pipeline.catalog.schema import duplicate_files, libraries, media_files, thumbnails
 from media_pipeline.catalog.store import Catalog, file_path
@@ -34,28 +34,39 @@ class DuplicateGroup:
     files: list[str] = field(default_factory=list)
 
 
-def duplicate_candidates(catalog: Catalog) -> list[Any]:
+def duplicate_candidates(catalog: Catalog, copies_only: bool = False) -> list[Any]:
     """Every present image with what picks a keeper (size, date, format) and its thumbnail
-    (for the perceptual hash)."""
+    (for the perceptual hash); ``copies_only``: only contents present more than once, found
+    by the database (exact duplicates need nothing else of a 100,000-photo collection)."""
+    present_image = (media_files.c.status == "present", media_files.c.kind == "image")
+    query = (
+        select(
+            media_files.c.id,
+            media_files.c.content_hash,
+            libraries.c.root,
+            media_files.c.rel_path,
+            media_files.c.width,
+            media_files.c.height,
+            media_files.c.taken_at_utc,
+            media_files.c.taken_at,
+            media_files.c.mime,
+            media_files.c.size,
+            thumbnails.c.thumbnail_path,
+        )
+        .join(libraries, libraries.c.id == media_files.c.library_id)
+        .outerjoin(thumbnails, thumbnails.c.content_hash == media_files.c.content_hash)
+        .where(*present_image)
+    )
+    if copies_only:
+        copied = (
+            select(media_files.c.content_hash)
+            .where(*present_image)
+            .group_by(media_files.c.content_hash)
+            .having(func.count() > 1)
+        )
+        query = query.where(media_files.c.content_hash.in_(copied))
     with catalog.engine.connect() as conn:
-        return conn.execute(
-            select(
-                media_files.c.id,
-                media_files.c.content_hash,
-                libraries.c.root,
-                media_files.c.rel_path,
-                media_files.c.width,
-                media_files.c.height,
-                media_files.c.taken_at_utc,
-                media_files.c.taken_at,
-                media_files.c.mime,
-                media_files.c.size,
-                thumbnails.c.thumbnail_path,
-            )
-            .join(libraries, libraries.c.id == media_files.c.library_id)
-            .outerjoin(thumbnails, thumbnails.c.content_hash == media_files.c.content_hash)
-            .where(media_files.c.status == "present", media_files.c.kind == "image")
-        ).all()
+        return conn.execute(query).all()
 
 
 def replace_duplicates(catalog: Catalog, kind: str, groups: Sequence[GroupOfFiles]) -> None:
@@ -77,6 +88,17 @@ def replace_duplicates(catalog: Catalog, kind: str, groups: Sequence[GroupOfFile
         writer.conn.execute(delete(duplicate_files).where(duplicate_files.c.kind == kind))
         if rows:
             writer.conn.execute(duplicate_files.insert(), rows)
+
+
+def stored_counts(catalog: Catalog, kind: str) -> dict[str, int]:
+    """The stored groups of ``kind``: how many, and how many files they hold."""
+    with catalog.engine.connect() as conn:
+        groups, files = conn.execute(
+            select(func.count(distinct(duplicate_files.c.group_id)), func.count()).where(
+                duplicate_files.c.kind == kind
+            )
+        ).one()
+    return {"groups": groups, "files_in_groups": files}
 
 
 def list_duplicates(catalog: Catalog) -> list[DuplicateGroup]:

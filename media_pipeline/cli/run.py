@@ -235,6 +235,9 @@ def _summary(materialization: dg.AssetMaterialization) -> str:
         for key, value in materialization.metadata.items()
         if isinstance(value, dg.IntMetadataValue) and key in SUMMARY_COUNTS
     ]
+    unchanged = materialization.metadata.get("inputs_unchanged")
+    if unchanged is not None and unchanged.value is True:
+        parts.append("inputs unchanged, kept")
     seconds = materialization.metadata.get("seconds")
     if seconds is not None:
         parts.append(f"in {seconds.value:.1f} s")

@@ -12,8 +12,10 @@ from media_pipeline.catalog.duplicates import (
     GroupOfFiles,
     duplicate_candidates,
     replace_duplicates,
+    stored_counts,
 )
 from media_pipeline.catalog.embeddings import iter_embeddings
+from media_pipeline.catalog.integrity import embedded_keys
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog, file_path
 from media_pipeline.clip.assets import search_index
@@ -28,8 +30,11 @@ from media_pipeline.duplicates.find import (
 from media_pipeline.models.assets import clip_files
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.runtime.inputs import inputs_digest, unchanged_since_last
 from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
+
+NEAR_ALGORITHM = 1  # near_groups' version: another one regroups even when no input changed
 
 
 class DuplicateConfig(dg.Config):
@@ -37,8 +42,8 @@ class DuplicateConfig(dg.Config):
     max_distance: int = DEFAULT_MAX_DISTANCE  # perceptual-hash bits that may differ
 
 
-def _items(store: Catalog, home: Path, vectors: dict | None = None) -> list[Item]:
-    """Every present image as a duplicate candidate (with its vector when given)."""
+def _items(candidates: list, home: Path, vectors: dict | None = None) -> list[Item]:
+    """The candidate rows as duplicate candidates (with their vectors when given)."""
     return [
         Item(
             key=row.id,
@@ -53,7 +58,7 @@ def _items(store: Catalog, home: Path, vectors: dict | None = None) -> list[Item
             vector=vectors.get(row.content_hash) if vectors else None,
             image=home / row.thumbnail_path if row.thumbnail_path else None,
         )
-        for row in duplicate_candidates(store)
+        for row in candidates
     ]
 
 
@@ -83,7 +88,8 @@ def exact_duplicates(
 ) -> dg.MaterializeResult:
     with retry_transient(context):
         store = catalog.open()
-        counts = _save(store, "exact", exact_groups(_items(store, paths.root())))
+        copies = duplicate_candidates(store, copies_only=True)
+        counts = _save(store, "exact", exact_groups(_items(copies, paths.root())))
     context.log.info(f"{counts['groups']} groups of identical files")
     return dg.MaterializeResult(metadata=counts)
 
@@ -106,8 +112,22 @@ def duplicates(
 
     with retry_transient(context):
         store = catalog.open()
-        vectors = dict(iter_embeddings(store, stable_model_name(clip_files(paths).path)))
-        items = _items(store, paths.root(), vectors)
+        model = stable_model_name(clip_files(paths).path)
+        candidates = duplicate_candidates(store)
+        version = inputs_digest(
+            (NEAR_ALGORITHM, model, config.threshold, config.max_distance),
+            [*candidates, sorted(embedded_keys(store, model))],
+        )
+        if unchanged_since_last(context, version):
+            counts = stored_counts(store, "near")
+            context.log.info(f"inputs unchanged: the {counts['groups']} groups stand")
+            return dg.MaterializeResult(
+                metadata={**counts, "inputs_unchanged": True}, data_version=dg.DataVersion(version)
+            )
+        vectors = dict(iter_embeddings(store, model))
+        items = _items(candidates, paths.root(), vectors)
         counts = _save(store, "near", near_groups(items, config.threshold, config.max_distance))
     context.log.info(f"{counts['groups']} groups of near duplicates")
-    return dg.MaterializeResult(metadata=counts)
+    return dg.MaterializeResult(
+        metadata={**counts, "inputs_unchanged": False}, data_version=dg.DataVersion(version)
+    )

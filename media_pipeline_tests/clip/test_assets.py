@@ -68,6 +68,18 @@ def test_embeddings_search_similar_and_duplicates(
     grouped = {path for group in groups for path in group["files"]}
     assert str(root / "nature" / "prairie_falcon.jpg") not in grouped
 
+    # Nothing changed: the groups stand without comparing every vector again; a file gone
+    # changes the inputs, and the groups are made again.
+    assert _latest(instance, "duplicates")["inputs_unchanged"].value is False
+    output = mp("run", "--select", "duplicates").output
+    assert "duplicates: 1 groups, inputs unchanged, kept" in output
+    assert mp.json("duplicates") == groups
+    (root / "small.jpg").unlink()
+    mp("run", "--select", "media_catalog,duplicates")
+    assert _latest(instance, "duplicates")["inputs_unchanged"].value is False
+    [near] = [group for group in mp.json("duplicates") if group["kind"] == "near"]
+    assert set(near["files"]) == {near["keeper"], str(root / "reencoded.jpg")}
+
 
 def test_a_changed_model_embeds_again(mp, instance, tmp_path: Path, monkeypatch, clip_model):
     root = tmp_path / "few"
