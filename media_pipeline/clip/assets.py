@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement
 
 from media_pipeline import settings
 from media_pipeline.catalog.embeddings import STAGE, embedded, iter_embeddings, save_embeddings
+from media_pipeline.catalog.integrity import embedded_keys
 from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog
@@ -21,6 +22,7 @@ from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.models.assets import clip_files, clip_model
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
+from media_pipeline.runtime.inputs import inputs_digest, unchanged_metadata
 from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, Made, Stage, StageWork
@@ -130,29 +132,38 @@ def search_index(
     catalog: CatalogResource,
     paths: MediaPaths,
 ) -> dg.MaterializeResult:
-    from media_pipeline.clip.index import SearchIndex
+    from media_pipeline.clip.index import FORMAT, SearchIndex
 
     files = clip_files(paths)
     model_name = stable_model_name(files.path)
+    target = paths.folders().search_index
+    queries = config.queries()
+    # A content's vector by a model never changes: the contents are the index's inputs.
+    version = inputs_digest(
+        (FORMAT, model_name, *queries), [sorted(embedded_keys(catalog.open(), model_name))]
+    )
+    kept = unchanged_metadata(context, version)
+    if kept is not None and SearchIndex.complete(target):
+        context.log.info(f"inputs unchanged: the index at {target} stands")
+        return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
     keys, vectors = [], []
     for content_hash, vector in iter_embeddings(catalog.open(), model_name):
         keys.append(content_hash)
         vectors.append(vector)
     index = SearchIndex.build(keys, vectors, model_name=model_name)
-    target = paths.folders().search_index
     index.save(target)
     context.log.info(f"indexed {len(keys)} contents at {target}")
     metadata: dict[str, dg.RawMetadataValue] = {
         "vectors": len(keys),
         "model": model_name,
         "path": str(target),
+        "inputs_unchanged": False,
     }
-    queries = config.queries()
     if queries and len(index):
         metadata["sample_queries"] = dg.MetadataValue.md(
             _sample_hits(catalog.open(), paths.root(), files.path, index, queries)
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(version))
 
 
 def _sample_hits(store, home: Path, model_path: Path, index, queries: list[str]) -> str:

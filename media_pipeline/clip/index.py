@@ -106,6 +106,11 @@ class SearchIndex:
         os.replace(staging, path)
         shutil.rmtree(old, ignore_errors=True)
 
+    @staticmethod
+    def complete(path: Path) -> bool:
+        """Whether an index folder is there with both its files (save replaces it whole)."""
+        return (Path(path) / META).is_file() and (Path(path) / VECTORS).is_file()
+
     @classmethod
     def load(cls, path: Path, mmap: bool = True) -> SearchIndex:
         path = Path(path)

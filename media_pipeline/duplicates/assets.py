@@ -30,7 +30,7 @@ from media_pipeline.duplicates.find import (
 from media_pipeline.models.assets import clip_files
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
-from media_pipeline.runtime.inputs import inputs_digest, unchanged_since_last
+from media_pipeline.runtime.inputs import inputs_digest, unchanged_metadata
 from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 
@@ -118,7 +118,7 @@ def duplicates(
             (NEAR_ALGORITHM, model, config.threshold, config.max_distance),
             [*candidates, sorted(embedded_keys(store, model))],
         )
-        if unchanged_since_last(context, version):
+        if unchanged_metadata(context, version) is not None:
             counts = stored_counts(store, "near")
             context.log.info(f"inputs unchanged: the {counts['groups']} groups stand")
             return dg.MaterializeResult(

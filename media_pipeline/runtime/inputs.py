@@ -1,11 +1,12 @@
 """An asset over the whole collection recomputes only when its inputs changed.
 
-The collection assets (near duplicates: every vector against every other) read all of the
-catalog; a run after 50 new photos, or with none, should not pay for 100,000 again. Such an
-asset digests what it reads (rows, settings, its algorithm's version), returns the digest as
-its Dagster data version, and when the digest equals the one its latest materialization
-recorded, keeps its stored result. A materialization that never got recorded (a crash after
-the catalog commit) only costs one recomputation.
+The collection assets (near duplicates: every vector against every other; the search index)
+read all of the catalog; a run after 50 new photos, or with none, should not pay for 100,000
+again. Such an asset digests what it reads (rows, settings, its algorithm's version), returns
+the digest as its Dagster data version, and when the digest equals the one its latest
+materialization recorded, keeps its stored result and says so (``inputs_unchanged``). A
+materialization that never got recorded (a crash after the catalog commit) only costs one
+recomputation.
 """
 
 from __future__ import annotations
@@ -27,9 +28,15 @@ def inputs_digest(settings: Iterable[object], rows: Iterable[Iterable[object]]) 
     return digest.hexdigest()
 
 
-def unchanged_since_last(context: dg.AssetExecutionContext, digest: str) -> bool:
-    """Whether the asset's latest materialization recorded this data version."""
+def unchanged_metadata(
+    context: dg.AssetExecutionContext, digest: str
+) -> dict[str, dg.MetadataValue] | None:
+    """The metadata of the asset's latest materialization when it recorded this data version
+    (what the UI keeps showing), else None: the inputs changed, or it never ran."""
     event = context.instance.get_latest_materialization_event(context.asset_key)
     if event is None or event.asset_materialization is None:
-        return False
-    return event.asset_materialization.tags.get(DATA_VERSION_TAG) == digest
+        return None
+    materialization = event.asset_materialization
+    if materialization.tags.get(DATA_VERSION_TAG) != digest:
+        return None
+    return {**materialization.metadata, "inputs_unchanged": dg.MetadataValue.bool(True)}

@@ -160,6 +160,8 @@ def plan_batches(
     started = time.time()
     done = stage.done(config, paths)
     total = count_pending(store, library, stage.ledger, done)
+    if not total:
+        return 0, []  # what arrives from now on is the next run's
     size = stage.files_per_batch(config, total)
     bounds: list[tuple[str, int]] = []
     count = 0
@@ -175,7 +177,7 @@ def plan_batches(
         upto = None if index == len(bounds) - 1 else last
         batches.append(Batch(library.name, index, HashRange(after, upto), planned, started))
         after = last
-    return (total, batches) if total else (0, [])
+    return total, batches
 
 
 @dataclass

@@ -18,7 +18,7 @@ def _latest(instance: dg.DagsterInstance, asset: str) -> dict:
 
 
 def test_embeddings_search_similar_and_duplicates(
-    mp, instance, tmp_path: Path, monkeypatch
+    mp, instance, tmp_path: Path, home: Path, monkeypatch
 ) -> None:
     monkeypatch.setenv("MEDIA_PIPELINE_SAMPLE_QUERIES", "rocks; a falcon ;")
     root = tmp_path / "photos"
@@ -73,6 +73,13 @@ def test_embeddings_search_similar_and_duplicates(
     assert _latest(instance, "duplicates")["inputs_unchanged"].value is False
     output = mp("run", "--select", "duplicates").output
     assert "duplicates: 1 groups, inputs unchanged, kept" in output
+    index = home / "index" / "clip" / "vectors.npy"
+    built = index.stat().st_mtime_ns
+    mp("run", "--select", "search_index")
+    assert index.stat().st_mtime_ns == built  # not written again
+    kept = _latest(instance, "search_index")
+    assert kept["inputs_unchanged"].value is True
+    assert kept["sample_queries"].value == samples  # the UI still shows the last build's hits
     assert mp.json("duplicates") == groups
     (root / "small.jpg").unlink()
     mp("run", "--select", "media_catalog,duplicates")
