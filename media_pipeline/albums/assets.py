@@ -16,7 +16,7 @@ from media_pipeline.catalog.albums import (
     album_photos,
     iter_photos,
     replace_albums,
-    set_title,
+    set_titles,
 )
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.thumbnails import derivatives_of
@@ -119,14 +119,16 @@ def auto_albums(
 def auto_album_titles(
     context: dg.AssetExecutionContext, catalog: CatalogResource
 ) -> dg.MaterializeResult:
-    titles = []
+    titles, changed = [], []
     with retry_transient(context):
         store = catalog.open()
-        for album_id, photos in album_photos(store):
-            title = album_title(photos)
-            set_title(store, album_id, title, album_place(photos))
+        for album in album_photos(store):
+            title, place = album_title(album.photos), album_place(album.photos)
+            if (title, place) != (album.title, album.place):
+                changed.append((album.id, title, place))
             titles.append(title)
-    context.log.info(f"titled {len(titles)} albums")
+        set_titles(store, changed)
+    context.log.info(f"titled {len(titles)} albums, {len(changed)} of them anew")
     sample = "\n".join(f"- {title}" for title in titles[:20])
     return dg.MaterializeResult(
         metadata={"albums": len(titles), "sample": dg.MetadataValue.md(sample or "(none)")}

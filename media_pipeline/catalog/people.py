@@ -4,11 +4,10 @@ merging and moving faces (the face stage's side: catalog/faces.py)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from media_pipeline.catalog.faces import USER, present
 from media_pipeline.catalog.schema import faces, libraries, media_files, persons
@@ -230,20 +229,3 @@ def person_crops(catalog: Catalog, person_id: int, limit: int) -> list[str]:
             .limit(limit)
         )
         return [row.crop_path for row in rows]
-
-
-def people_in_files(catalog: Catalog, file_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """file id -> names of the named people whose faces are in it (for album titles)."""
-    if not file_ids:
-        return {}
-    found: dict[int, set[str]] = {}
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            select(media_files.c.id, persons.c.name)
-            .join(faces, faces.c.content_hash == media_files.c.content_hash)
-            .join(persons, and_(persons.c.id == faces.c.person_id, persons.c.name.is_not(None)))
-            .where(media_files.c.id.in_(list(file_ids)))
-        )
-        for file_id, name in rows:
-            found.setdefault(file_id, set()).add(name)
-    return {file_id: tuple(sorted(names)) for file_id, names in found.items()}
