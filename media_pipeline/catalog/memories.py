@@ -33,10 +33,9 @@ def _screenshot(rel_path: str, mime: str | None, make: str | None) -> bool:
     return "screenshot" in name or (mime == "image/png" and not make)
 
 
-def candidates(
-    catalog: Catalog, today: date, days: int, blurred: Callable[[Path], bool], home: Path
-) -> list[Candidate]:
-    """Present images taken within ``days`` of today's month and day in any year."""
+def candidate_rows(catalog: Catalog, today: date, days: int) -> list[Any]:
+    """The catalog's side of ``candidates``: rows of present images of the months around
+    today's month and day (what a memory is made from, the sharpness of previews aside)."""
     months = {(today + timedelta(days=d)).month for d in range(-days - 1, days + 2)}
     named = func.count(persons.c.name)
     face_totals = (
@@ -68,9 +67,23 @@ def candidates(
             extract("month", media_files.c.taken_at).in_(sorted(months)),
         )
     )
-    found = []
     with catalog.engine.connect() as conn:
-        rows = conn.execute(query).all()
+        return conn.execute(query).all()
+
+
+def candidates(
+    catalog: Catalog,
+    today: date,
+    days: int,
+    blurred: Callable[[Path], bool],
+    home: Path,
+    rows: list[Any] | None = None,
+) -> list[Candidate]:
+    """Present images taken within ``days`` of today's month and day in any year (from
+    ``rows`` of ``candidate_rows`` when the caller has them)."""
+    found = []
+    if rows is None:
+        rows = candidate_rows(catalog, today, days)
     for file_id, taken_at, rel_path, mime, make, n_faces, n_named, keeper, thumb in rows:
         if not near_day(taken_at.date(), today, days + 1):
             continue

@@ -7,7 +7,12 @@ from datetime import date
 
 import dagster as dg
 
-from media_pipeline.catalog.memories import describe, replace_memories, thumbnails_of
+from media_pipeline.catalog.memories import (
+    candidate_rows,
+    describe,
+    replace_memories,
+    thumbnails_of,
+)
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.duplicates.assets import exact_duplicates
@@ -16,11 +21,13 @@ from media_pipeline.memories.build import build_memories, today
 from media_pipeline.memories.onthisday import MemorySettings
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.runtime.inputs import inputs_digest, unchanged_metadata
 from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 from media_pipeline.scan.schedules import TIMEZONE
 
 # Shortly after midnight where the user lives (the nightly scan's zone): a new day's memories.
+MEMORIES_VERSION = 1  # make_memories' rules: another version makes the day's memories again
 NIGHTLY = dg.AutomationCondition.on_cron("15 2 * * *", cron_timezone=TIMEZONE)
 
 
@@ -54,7 +61,13 @@ def memories_asset(
     home = paths.root()
     with retry_transient(context):
         store = catalog.open()
-        made = build_memories(store, day, home, settings)
+        rows = candidate_rows(store, day, settings.week_days)
+        version = inputs_digest((MEMORIES_VERSION, day, settings), rows)
+        kept = unchanged_metadata(context, version)
+        if kept is not None:  # the day's memories stand (and their previews' sharpness)
+            context.log.info(f"inputs unchanged: the memories for {day.isoformat()} stand")
+            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
+        made = build_memories(store, day, home, settings, rows)
         replace_memories(store, day, made)
     context.log.info(f"{len(made)} memories for {day.isoformat()}")
     sections = []
@@ -71,5 +84,7 @@ def memories_asset(
             "photos": sum(len(memory.file_ids) for memory in made),
             "contact_sheets": dg.MetadataValue.md("\n\n".join(sections) or "(no memories today)"),
             "listing": dg.MetadataValue.json(describe(store, made)),
-        }
+            "inputs_unchanged": False,
+        },
+        data_version=dg.DataVersion(version),
     )

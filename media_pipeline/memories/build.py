@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from media_pipeline.catalog.memories import candidates
@@ -20,8 +21,13 @@ def today() -> date:
 
 
 def build_memories(
-    store: Catalog, day: date, home: Path, settings: MemorySettings | None = None
+    store: Catalog,
+    day: date,
+    home: Path,
+    settings: MemorySettings | None = None,
+    rows: list[Any] | None = None,
 ) -> list[Memory]:
+    """``rows``: the day's ``candidate_rows`` when the caller read them already."""
     settings = settings or MemorySettings()
-    found = candidates(store, day, settings.week_days, is_blurred, home)
+    found = candidates(store, day, settings.week_days, is_blurred, home, rows)
     return make_memories(day, found, settings)

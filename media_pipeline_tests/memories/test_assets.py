@@ -65,9 +65,24 @@ def test_on_this_day_across_years_and_time_zones(mp, instance, tmp_path: Path) -
     assert metadata["memories"].value == 2
     assert metadata["contact_sheets"].value.count("data:image/jpeg;base64,") == 2  # the UI
 
-    # Made again the same day: the same ids.
+    assert metadata["inputs_unchanged"].value is False
+
+    # Asked again the same day with nothing changed: the same memories, kept as they are
+    # (no preview read again for its sharpness), the UI's contact sheets too.
     mp("run", "--select", "memories")
     assert [m["id"] for m in mp.json("memories")] == [m["id"] for m in shown]
+    [record] = instance.fetch_materializations(dg.AssetKey("memories"), limit=1).records
+    again = record.asset_materialization.metadata
+    assert again["inputs_unchanged"].value is True
+    assert again["contact_sheets"] == metadata["contact_sheets"]
+
+    # A photo gone changes the inputs: made again without it.
+    Path(tokyo).unlink()
+    mp("run", "--select", "media_catalog,memories")
+    [record] = instance.fetch_materializations(dg.AssetKey("memories"), limit=1).records
+    assert record.asset_materialization.metadata["inputs_unchanged"].value is False
+    remade = {path for memory in mp.json("memories") for path in memory["files"]}
+    assert lunch in remade and tokyo not in remade
 
     # Any other day, made on the spot the same way.
     [leap_day] = mp.json("memories", "--date", "2024-02-29")
