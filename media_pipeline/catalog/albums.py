@@ -93,11 +93,15 @@ def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
 
 
 def album_members(catalog: Catalog) -> dict[str, set[int]]:
-    members: dict[str, set[int]] = {}
     with catalog.engine.connect() as conn:
-        rows = conn.execute(select(album_files.c.album_id, album_files.c.file_id))
-        for album_id, file_id in rows:
-            members.setdefault(album_id, set()).add(file_id)
+        return _members(conn)
+
+
+def _members(conn: Any) -> dict[str, set[int]]:
+    """Album id -> its file ids, read on ``conn`` (a writer's, inside its transaction)."""
+    members: dict[str, set[int]] = {}
+    for album_id, file_id in conn.execute(select(album_files.c.album_id, album_files.c.file_id)):
+        members.setdefault(album_id, set()).add(file_id)
     return members
 
 
@@ -116,11 +120,7 @@ def replace_albums(catalog: Catalog, records: list[AlbumRecord]) -> None:
                 select(albums.c.id, albums.c.start_at, albums.c.end_at, albums.c.cover_file_id)
             )
         }
-        members: dict[str, set[int]] = {}
-        for album_id, file_id in conn.execute(
-            select(album_files.c.album_id, album_files.c.file_id)
-        ):
-            members.setdefault(album_id, set()).add(file_id)
+        members = _members(conn)
         conn.execute(delete(albums).where(albums.c.id.not_in(keep)))
         conn.execute(delete(album_files).where(album_files.c.album_id.not_in(keep)))
         for record in records:

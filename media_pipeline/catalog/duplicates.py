@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, distinct, func, select
+from sqlalchemy import delete, func, select
 
 from media_pipeline.catalog.schema import duplicate_files, libraries, media_files, thumbnails
 from media_pipeline.catalog.store import Catalog, file_path
@@ -88,17 +88,6 @@ def replace_duplicates(catalog: Catalog, kind: str, groups: Sequence[GroupOfFile
         writer.conn.execute(delete(duplicate_files).where(duplicate_files.c.kind == kind))
         if rows:
             writer.conn.execute(duplicate_files.insert(), rows)
-
-
-def stored_counts(catalog: Catalog, kind: str) -> dict[str, int]:
-    """The stored groups of ``kind``: how many, and how many files they hold."""
-    with catalog.engine.connect() as conn:
-        groups, files = conn.execute(
-            select(func.count(distinct(duplicate_files.c.group_id)), func.count()).where(
-                duplicate_files.c.kind == kind
-            )
-        ).one()
-    return {"groups": groups, "files_in_groups": files}
 
 
 def list_duplicates(catalog: Catalog) -> list[DuplicateGroup]:

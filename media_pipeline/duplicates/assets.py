@@ -12,7 +12,6 @@ from media_pipeline.catalog.duplicates import (
     GroupOfFiles,
     duplicate_candidates,
     replace_duplicates,
-    stored_counts,
 )
 from media_pipeline.catalog.embeddings import iter_embeddings
 from media_pipeline.catalog.integrity import embedded_keys
@@ -118,12 +117,10 @@ def duplicates(
             (NEAR_ALGORITHM, model, config.threshold, config.max_distance),
             [*candidates, sorted(embedded_keys(store, model))],
         )
-        if unchanged_metadata(context, version) is not None:
-            counts = stored_counts(store, "near")
-            context.log.info(f"inputs unchanged: the {counts['groups']} groups stand")
-            return dg.MaterializeResult(
-                metadata={**counts, "inputs_unchanged": True}, data_version=dg.DataVersion(version)
-            )
+        kept = unchanged_metadata(context, version)
+        if kept is not None:
+            context.log.info(f"inputs unchanged: the {kept['groups'].value} groups stand")
+            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
         vectors = dict(iter_embeddings(store, model))
         items = _items(candidates, paths.root(), vectors)
         counts = _save(store, "near", near_groups(items, config.threshold, config.max_distance))

@@ -1,12 +1,12 @@
 """An asset over the whole collection recomputes only when its inputs changed.
 
-The collection assets (near duplicates: every vector against every other; the search index)
-read all of the catalog; a run after 50 new photos, or with none, should not pay for 100,000
-again. Such an asset digests what it reads (rows, settings, its algorithm's version), returns
-the digest as its Dagster data version, and when the digest equals the one its latest
-materialization recorded, keeps its stored result and says so (``inputs_unchanged``). A
-materialization that never got recorded (a crash after the catalog commit) only costs one
-recomputation.
+The collection assets (near duplicates: every vector against every other; the search index;
+the day's memories, which read each candidate preview for its sharpness) read all of the
+catalog; a run after 50 new photos, or with none, should not pay for 100,000 again. Such an
+asset digests what it reads (rows, settings, its algorithm's version), returns the digest as
+its Dagster data version, and when the digest equals the one its latest materialization
+recorded, keeps its stored result and says so (``inputs_unchanged``). A materialization that
+never got recorded (a crash after the catalog commit) only costs one recomputation.
 """
 
 from __future__ import annotations
