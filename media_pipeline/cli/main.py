@@ -18,6 +18,7 @@ from media_pipeline.cli.people import people
 from media_pipeline.cli.search import search, similar
 from media_pipeline.cli.settings import settings_command
 from media_pipeline.cli.status import errors, status
+from media_pipeline.runtime.heap import pause_collector
 
 
 class LazyGroup(click.Group):
@@ -70,4 +71,7 @@ for command in (
 
 
 def main() -> None:
+    # Commands that load Dagster turn it back on once loaded (runtime/heap.py); the others
+    # end before the collector would matter.
+    pause_collector()
     cli(prog_name="media-pipeline")

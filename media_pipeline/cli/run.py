@@ -258,9 +258,11 @@ def execute_job(
     on the Celery workers when a broker is configured), recorded on the instance, with a
     progress bar fed by the run's progress lines; None when interrupted. Dead runs are failed
     first (runtime/reaper.py), so none blocks this one or shows as running."""
+    from media_pipeline.runtime.heap import settle_heap
     from media_pipeline.runtime.reaper import reap_dead_runs
     from media_pipeline.runtime.runs import watch_run
 
+    settle_heap()  # Dagster, the definitions and the instance are loaded by now
     reap_dead_runs(instance)
 
     run_id = make_new_run_id()

@@ -31,6 +31,7 @@ from media_pipeline.distributed.executor import BROKER_SETTING, QUEUES
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(queues: str, name: str | None, loglevel: str) -> None:
     """Run pipeline steps sent through the broker (MEDIA_PIPELINE_CELERY_BROKER)."""
+    from media_pipeline.runtime.heap import settle_heap
     from media_pipeline.runtime.instance import ensure_dagster_home
 
     if not settings.get(BROKER_SETTING):
@@ -42,6 +43,7 @@ def worker(queues: str, name: str | None, loglevel: str) -> None:
     ensure_dagster_home()
     from media_pipeline.distributed.celery_app import app
 
+    settle_heap()  # a long-lived process: the collector runs from here on
     node = name or f"worker-{socket.gethostname()}-{os.getpid()}"
     sys.stdout.write(f"worker {node}: queues {', '.join(chosen)}\n")
     sys.stdout.flush()
