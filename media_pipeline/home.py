@@ -45,6 +45,11 @@ class Home:
         return self.root / INDEX / "clip"
 
     @property
+    def near_duplicates(self) -> Path:
+        """What the `duplicates` asset compared so far (duplicates/compared.py)."""
+        return self.root / INDEX / "duplicates" / "near.json"
+
+    @property
     def backups(self) -> Path:
         return self.root / BACKUPS
 

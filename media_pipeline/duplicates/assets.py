@@ -18,13 +18,14 @@ from media_pipeline.catalog.integrity import embedded_keys
 from media_pipeline.catalog.resource import CatalogResource
 from media_pipeline.catalog.store import Catalog, file_path
 from media_pipeline.clip.assets import search_index
+from media_pipeline.duplicates.compared import load_compared, save_compared
 from media_pipeline.duplicates.find import (
     DEFAULT_MAX_DISTANCE,
     DEFAULT_THRESHOLD,
     Group,
     Item,
     exact_groups,
-    near_groups,
+    search_near,
 )
 from media_pipeline.models.assets import clip_files
 from media_pipeline.paths import MediaPaths
@@ -99,7 +100,8 @@ def exact_duplicates(
     kinds={"python"},
     automation_condition=dg.AutomationCondition.eager(),
     description="Near duplicates across libraries (re-encoded, resized or converted copies: "
-    "CLIP cosine confirmed by a perceptual hash), one file per content, with a keeper.",
+    "CLIP cosine confirmed by a perceptual hash), one file per content, with a keeper; new "
+    "photos are compared with all the others, the rest as the last run found them.",
 )
 def duplicates(
     context: dg.AssetExecutionContext,
@@ -113,18 +115,29 @@ def duplicates(
         store = catalog.open()
         model = stable_model_name(clip_files(paths).path)
         candidates = duplicate_candidates(store)
-        version = inputs_digest(
-            (NEAR_ALGORITHM, model, config.threshold, config.max_distance),
-            [*candidates, sorted(embedded_keys(store, model))],
-        )
+        fingerprint = (NEAR_ALGORITHM, model, config.threshold, config.max_distance)
+        version = inputs_digest(fingerprint, [*candidates, sorted(embedded_keys(store, model))])
         kept = unchanged_metadata(context, version)
         if kept is not None:
             context.log.info(f"inputs unchanged: the {kept['groups'].value} groups stand")
             return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
         vectors = dict(iter_embeddings(store, model))
         items = _items(candidates, paths.root(), vectors)
-        counts = _save(store, "near", near_groups(items, config.threshold, config.max_distance))
-    context.log.info(f"{counts['groups']} groups of near duplicates")
+        compared_file = paths.folders().near_duplicates
+        search = search_near(
+            items,
+            config.threshold,
+            config.max_distance,
+            known=load_compared(compared_file, fingerprint),
+        )
+        counts = _save(store, "near", search.groups)
+        save_compared(compared_file, fingerprint, search.compared)  # after the groups: both
+        # are made from contents alone, so an older file is still right, only slower
+    context.log.info(
+        f"{counts['groups']} groups of near duplicates "
+        f"({search.new_contents} new photos compared with all the others)"
+    )
     return dg.MaterializeResult(
-        metadata={**counts, "inputs_unchanged": False}, data_version=dg.DataVersion(version)
+        metadata={**counts, "compared_new": search.new_contents, "inputs_unchanged": False},
+        data_version=dg.DataVersion(version),
     )

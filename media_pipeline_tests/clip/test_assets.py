@@ -81,11 +81,26 @@ def test_embeddings_search_similar_and_duplicates(
     assert kept["inputs_unchanged"].value is True
     assert kept["sample_queries"].value == samples  # the UI still shows the last build's hits
     assert mp.json("duplicates") == groups
+    assert _latest(instance, "duplicates")["compared_new"].value == unique  # all, the first time
     (root / "small.jpg").unlink()
     mp("run", "--select", "media_catalog,duplicates")
-    assert _latest(instance, "duplicates")["inputs_unchanged"].value is False
+    latest = _latest(instance, "duplicates")
+    assert latest["inputs_unchanged"].value is False
+    assert latest["compared_new"].value == 0  # the groups again from what was compared
     [near] = [group for group in mp.json("duplicates") if group["kind"] == "near"]
     assert set(near["files"]) == {near["keeper"], str(root / "reencoded.jpg")}
+
+    # A new copy is compared with every other photo, and only it.
+    with Image.open(rocks) as image:
+        image.save(root / "again.jpg", quality=70)
+    mp("run", "--select", "media_catalog,thumbnails,clip_embeddings,search_index,duplicates")
+    assert _latest(instance, "duplicates")["compared_new"].value == 1
+    [near] = [group for group in mp.json("duplicates") if group["kind"] == "near"]
+    assert set(near["files"]) == {
+        near["keeper"],
+        str(root / "reencoded.jpg"),
+        str(root / "again.jpg"),
+    }
 
 
 def test_a_changed_model_embeds_again(mp, instance, tmp_path: Path, monkeypatch, clip_model):

@@ -17,12 +17,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from media_pipeline.duplicates.compared import load_compared, save_compared
 from media_pipeline.duplicates.find import (
+    Compared,
     Item,
     candidate_pairs,
     exact_groups,
     keeper_order,
     near_groups,
+    pairs_with,
+    search_near,
 )
 from media_pipeline.duplicates.phash import dhash, distance, hash_file, phash
 from media_pipeline.metadata.formats import EXTENSION_MIME
@@ -125,6 +129,73 @@ def test_candidate_pairs_blockwise_equal_all_pairs() -> None:
     for block in (7, 16, 64):
         found = {(i, j) for i, j, _ in candidate_pairs(vectors, 0.9, block=block)}
         assert found == expected
+
+
+def _clustered(count: int, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((count // 5, 24)).astype(np.float32)
+    noise = 0.15 * rng.standard_normal((count, 24)).astype(np.float32)
+    vectors = np.repeat(base, 5, axis=0) + noise
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_pairs_with_chosen_rows_are_the_pairs_that_touch_them() -> None:
+    vectors = _clustered(50)
+    every = {(i, j) for i, j, _ in candidate_pairs(vectors, 0.9)}
+    chosen = [3, 4, 17, 30, 49]
+    expected = {(i, j) for i, j in every if i in chosen or j in chosen}
+    assert expected
+    for block in (2, 8, 64):  # 1, 1 and all 5 chosen rows a step
+        found = [(i, j) for i, j, _ in pairs_with(vectors, chosen, 0.9, block)]
+        assert len(found) == len(set(found))  # each pair once, also between two chosen rows
+        assert set(found) == expected
+
+
+def _vector_items(vectors: np.ndarray) -> list[Item]:
+    return [
+        # one in five of each cluster looks different to the perceptual hash
+        Item(f"f{i}", f"c{i:03}", f"/photos/{i}.jpg", vector=vector, phash=i // 5 + i % 5 // 4 * 64)
+        for i, vector in enumerate(vectors)
+    ]
+
+
+def _shape(groups: list) -> list[tuple[list[str], float]]:
+    return [([item.key for item in group.items], round(group.similarity, 6)) for group in groups]
+
+
+def test_a_search_from_what_was_compared_finds_what_a_new_search_finds(tmp_path: Path) -> None:
+    """Photos added, some removed: starting from the last search's Compared (through its
+    file), only the new contents are compared, and the groups are those of a full search."""
+    everything = _vector_items(_clustered(60))
+    before = [item for index, item in enumerate(everything) if index % 4 != 1]
+    first = search_near(before, 0.9, 0)
+    assert first.new_contents == len(before) and first.groups
+    path = tmp_path / "index" / "near.json"
+    save_compared(path, ("v1", "model", 0.9, 0), first.compared)
+    assert load_compared(path, ("v1", "other model", 0.9, 0)) is None
+    known = load_compared(path, ("v1", "model", 0.9, 0))
+    assert known == first.compared
+
+    now = [item for index, item in enumerate(everything) if index % 6 != 0]  # some gone
+    again = search_near(now, 0.9, 0, known=known)
+    full = search_near(now, 0.9, 0)
+    assert again.new_contents == sum(1 for index in range(60) if index % 4 == 1 and index % 6)
+    assert _shape(again.groups) == _shape(full.groups)
+    assert again.compared == full.compared
+    assert search_near(now, 0.9, 0, known=again.compared).new_contents == 0
+
+
+def test_a_content_whose_hash_failed_is_compared_again(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.webp"
+    broken.write_bytes(b"RIFF")
+    vector = np.ones(8, dtype=np.float32)
+    items = [
+        Item("good", "h1", "/photos/good.jpg", vector=vector, phash=7),
+        Item("bad", "h2", broken, vector=vector),
+    ]
+    search = search_near(items, 0.9, 10)
+    assert search.groups == [] and search.compared == Compared(frozenset({"h1"}))
+    assert search_near(items, 0.9, 10, known=search.compared).new_contents == 1
 
 
 def test_keeper_rule() -> None:
