@@ -21,6 +21,9 @@ def home_env(home: Path, checkout: Path = REPO) -> dict[str, str]:
     env.update(MEDIA_PIPELINE_HOME=str(home), DAGSTER_HOME=str(home / "dagster"))
     for name in ("MEDIA_PIPELINE_DATABASE_URL", "MEDIA_PIPELINE_CELERY_BROKER"):
         env.pop(name, None)
+    # An installed program's modules load from cached bytecode; with this set (as on the
+    # development machine) every run compiled the project's modules again (0.1 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
