@@ -1,5 +1,5 @@
 """Runs at library scale (on demand, not a test): python bench/scale_runs.py --clip-model DIR
-[--files N] [--repeat N] [--dir DIR]
+[--files N] [--repeat N] [--dir DIR] [--against CHECKOUT]
 
 What a user of a 100,000-photo library waits for, each command a new `media-pipeline` process
 on the embedded default: a full `run` with nothing to do, a no-op `run --select thumbnails`,
@@ -12,6 +12,10 @@ the 12-file library onto each of the N contents, each with a vector of its own, 
 photos get capture dates spread over the years (albums, memories). One full run then builds
 what spans the collection (index, albums, duplicates) before any clock starts. The rows are
 written with sqlite3: this benchmark measures the embedded default.
+
+``--against``: another checkout runs the same commands on the same homes, in turns with this
+one (each with its own dagster.yaml in the home, both on Dagster's SQLite layout), e.g. `git
+worktree add ../before HEAD~5`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from cli_runs import home_env, timed_cli
+from cli_runs import REPO, home_env, timed_cli
 from scan import build_library
 from whole_run import _library
 
@@ -113,6 +117,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--against", type=Path, help="another checkout, run in turns")
     args = parser.parse_args()
     scratch = args.dir or Path(tempfile.mkdtemp(prefix="bench-scale-"))
     homes = _homes(scratch, args.files, args.clip_model)
@@ -120,18 +125,24 @@ def main() -> None:
         "12 files": scratch / "library-12",
         f"{args.files} files": scratch / f"library-{args.files}" / "small",
     }
+    checkouts = {"this": REPO, **({"other": args.against.resolve()} if args.against else {})}
     times: dict[tuple[str, str], list[float]] = {}
     for round_ in range(args.repeat):
-        for name, env in homes.items():  # in turns: load on a shared machine hits both
-            for what, run_args in RUNS:
-                times.setdefault((what, name), []).append(timed_cli(env, "run", *run_args))
-            _add_photos(roots[name], NEW_PHOTOS, str(round_))
-            what = f"{NEW_PHOTOS} new photos, full run"
-            times.setdefault((what, name), []).append(timed_cli(env, "run"))
+        for name, home in homes.items():  # in turns: load on a shared machine hits all
+            for label, checkout in checkouts.items():
+                env = {**home, "PYTHONPATH": str(checkout)}
+                config = Path(env["DAGSTER_HOME"]) / "dagster.yaml"
+                shutil.copyfile(checkout / "dagster.yaml", config)
+                key = f"{name}, {label}" if args.against else name
+                for what, run_args in RUNS:
+                    times.setdefault((what, key), []).append(timed_cli(env, "run", *run_args))
+                _add_photos(roots[name], NEW_PHOTOS, f"{round_}-{label}")
+                what = f"{NEW_PHOTOS} new photos, full run"
+                times.setdefault((what, key), []).append(timed_cli(env, "run"))
     print(f"medians of {args.repeat} (scratch: {scratch}):")
     for (what, name), values in sorted(times.items()):
         shown = ", ".join(f"{v:.2f}" for v in values)
-        print(f"  {what:40} {name:>13}: {statistics.median(values):6.2f} s ({shown})")
+        print(f"  {what:40} {name:>20}: {statistics.median(values):6.2f} s ({shown})")
 
 
 if __name__ == "__main__":
