@@ -184,13 +184,13 @@ def pairs_with(
     make ``block`` × ``block`` scores."""
     is_chosen = np.zeros(len(vectors), dtype=bool)
     is_chosen[list(chosen)] = True
-    others = np.arange(len(vectors))
+    columns = np.arange(len(vectors))
     step = max(1, block * block // max(len(vectors), 1))
     for start in range(0, len(chosen), step):
         rows = np.asarray(chosen[start : start + step])
         scores = vectors[rows] @ vectors.T
         # a pair of two chosen rows is found from its smaller row only
-        keep = ~is_chosen[others][None, :] | (others[None, :] > rows[:, None])
+        keep = ~is_chosen[None, :] | (columns[None, :] > rows[:, None])
         found_i, found_j = np.nonzero((scores >= threshold) & keep)
         for a, j in zip(found_i.tolist(), found_j.tolist(), strict=True):
             i = int(rows[a])
