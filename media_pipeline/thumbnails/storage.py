@@ -23,15 +23,27 @@ def derivative_paths(content_hash: str) -> tuple[str, str]:
 
 
 def write_atomically(home: Path, rel_path: str, data: bytes) -> None:
-    """Write beside the target and rename: a reader never sees half a file, a crash leaves
-    at most a temporary file behind."""
+    """Write beside the target and rename: a reader never sees half a file.
+
+    The temporary file is named after its target (``.tmp-<name>-XXXX``), so the next writer
+    of that target removes what a killed writer left of it: a content whose write was cut
+    short was not committed, so it is written again, and no leftover outlives that. Every
+    writer of a content-addressed target writes the same file, so when a rename finds its
+    temporary file gone (another writer of the same target cleared it) and the target in
+    place, the file is written."""
     target = home / rel_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    prefix = f".tmp-{target.name}-"
+    for leftover in target.parent.glob(f"{prefix}*"):
+        leftover.unlink(missing_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, target)
+    except FileNotFoundError:
+        if not target.is_file():
+            raise
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
