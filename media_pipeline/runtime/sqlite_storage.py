@@ -10,15 +10,25 @@ it: about 3 ms an event on the 2-core development machine, for the ~170 events o
 run's and the index), each with its connection open between events; the SQL, the files and
 the locking between processes are Dagster's. PostgreSQL (deploy/postgres) pools connections
 itself and is not affected.
+
+A run's new database is a copy of an empty one made once per Dagster version (the template):
+making it through Dagster's ``_initdb`` loads Alembic's revisions, creates the tables and
+stamps the revision, 0.2 s of the first run in every process (each `media-pipeline run` and
+each run the daemon launches).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from dagster import __version__ as dagster_version
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
@@ -26,9 +36,11 @@ from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_lo
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 KEPT_DATABASES = 4  # the index and the runs being written or watched
+# Not "*.db": Dagster takes every *.db in the folder for a run's database.
+TEMPLATE_PREFIX, TEMPLATE_SUFFIX = ".run-template-", ".sqlite"
 
 
 class KeptSqliteEventLogStorage(SqliteEventLogStorage):
@@ -41,12 +53,63 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
         with self._db_lock:  # one connection in use at a time, as in Dagster's
+            if shard not in self._initialized_dbs and self._copy_template(shard):
+                self._initialized_dbs.add(shard)
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def _copy_template(self, shard: str) -> bool:
+        """Make a run's missing database as a copy of the template; False when it exists (or
+        appeared meanwhile) or the template cannot be had: Dagster's ``_initdb`` then checks
+        or makes it, as it handles databases that other processes make at the same time."""
+        target = self.path_for_shard(shard)
+        if shard == INDEX_SHARD_NAME or os.path.exists(target):
+            return False
+        template = self._template()
+        if template is None:
+            return False
+        fd, partial = tempfile.mkstemp(prefix=".shard-", dir=self._base_dir)
+        os.close(fd)
+        try:
+            shutil.copyfile(template, partial)
+            os.link(partial, target)  # whole or not at all; never over another's database
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(partial)
+        return True
+
+    def _template(self) -> str | None:
+        """The empty run database of this Dagster version, made by Dagster's ``_initdb``
+        on first use (older versions' templates are removed then)."""
+        name = f"{TEMPLATE_PREFIX}{dagster_version}{TEMPLATE_SUFFIX}"
+        template = os.path.join(self._base_dir, name)
+        if os.path.exists(template):
+            return template
+        os.makedirs(self._base_dir, exist_ok=True)
+        fd, partial = tempfile.mkstemp(prefix=".template-", dir=self._base_dir)
+        os.close(fd)
+        os.unlink(partial)  # SQLite makes the file itself
+        engine = create_engine(f"sqlite:///{partial}", poolclass=NullPool)
+        try:
+            self._initdb(engine)
+        finally:
+            engine.dispose()  # the last connection's close checkpoints the WAL into the file
+        if os.path.exists(f"{partial}-wal"):  # not checkpointed: do without a template
+            for leftover in (partial, f"{partial}-wal", f"{partial}-shm"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+            return None
+        os.replace(partial, template)
+        for entry in os.scandir(self._base_dir):
+            old = entry.name.startswith(TEMPLATE_PREFIX) and entry.name.endswith(TEMPLATE_SUFFIX)
+            if old and entry.name != name:
+                os.unlink(entry.path)
+        return template
 
     def _engine(self, shard: str) -> Engine:
         engine = self._engines.pop(shard, None)

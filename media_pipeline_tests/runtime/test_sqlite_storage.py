@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from sqlalchemy import create_engine
 
 from media_pipeline.runtime.sqlite_storage import KEPT_DATABASES, KeptSqliteEventLogStorage
 
@@ -77,3 +79,44 @@ def test_only_the_last_databases_stay_open_and_a_wipe_closes_them(
     assert set(storage._engines) <= {"index"}  # the wipe empties the index through it
     assert not list((home / "dagster" / "history" / "runs").glob("*-*.db"))
     assert _materialize(instance)  # a new run after the wipe writes its new database
+
+
+def _schema(database: Path) -> tuple[list, list]:
+    with sqlite3.connect(database) as conn:
+        tables = sorted(conn.execute("SELECT type, name, sql FROM sqlite_master"))
+        return tables, conn.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+def test_a_run_s_database_is_a_copy_of_the_one_dagster_makes(
+    instance: dg.DagsterInstance, home: Path, tmp_path: Path
+) -> None:
+    runs = home / "dagster" / "history" / "runs"
+    first, second = _materialize(instance), _materialize(instance)
+    (template,) = runs.glob(".run-template-*.sqlite")
+    assert template.name == f".run-template-{dg.__version__}.sqlite"
+
+    stock = SqliteEventLogStorage(str(tmp_path / "stock"))
+    engine = create_engine(stock.conn_string_for_shard("made"))
+    stock._initdb(engine)  # what Dagster's own storage makes for a new run
+    engine.dispose()
+    made = _schema(tmp_path / "stock" / "made.db")
+    assert made[1]  # stamped with Alembic's head
+    assert _schema(runs / f"{first}.db") == _schema(runs / f"{second}.db") == made
+    with sqlite3.connect(runs / f"{second}.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert set(instance.event_log_storage.get_all_run_ids()) == {first, second}
+    assert not list(runs.glob(".shard-*")) and not list(runs.glob(".template-*"))
+
+
+def test_another_dagster_version_s_template_gives_way(
+    instance: dg.DagsterInstance, home: Path
+) -> None:
+    runs = home / "dagster" / "history" / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    older = runs / ".run-template-0.0.1.sqlite"
+    older.write_bytes(b"not this version's tables")
+    run_id = _materialize(instance)
+    assert [path.name for path in runs.glob(".run-template-*")] == [
+        f".run-template-{dg.__version__}.sqlite"
+    ]
+    assert len(instance.get_records_for_run(run_id).records) > 5
