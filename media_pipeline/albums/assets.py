@@ -12,9 +12,13 @@ from media_pipeline.albums.identity import assign_album_ids
 from media_pipeline.albums.titles import album_place, album_title
 from media_pipeline.catalog.albums import (
     AlbumRecord,
+    album_count,
     album_members,
     album_photos,
-    iter_photos,
+    album_writes,
+    named_in_albums,
+    photo_rows,
+    photos_of,
     replace_albums,
     set_titles,
 )
@@ -25,6 +29,7 @@ from media_pipeline.faces.assets import face_clusters
 from media_pipeline.paths import MediaPaths
 from media_pipeline.photo import Photo
 from media_pipeline.pipeline import COLLECTION_GROUP
+from media_pipeline.runtime.inputs import inputs_digest, latest_data_version, unchanged_metadata
 from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.scan.assets import media_catalog
 
@@ -32,6 +37,9 @@ SHEET_SIZE = 12
 # Once a night after the nightly scan, not after every scan: a burst of imports must not
 # regroup the whole collection each time.
 NIGHTLY = dg.AutomationCondition.on_cron("30 1 * * *")
+# Versions of the grouping and of the titles: another one recomputes them when no input changed.
+ALBUMS_ALGORITHM = 1
+TITLES_ALGORITHM = 1
 
 
 class AlbumConfig(dg.Config):
@@ -70,7 +78,13 @@ def auto_albums(
 ) -> dg.MaterializeResult:
     with retry_transient(context):
         store = catalog.open()
-        events = group_events(iter_photos(store), config.event_settings())
+        rows = photo_rows(store)
+        version = inputs_digest((ALBUMS_ALGORITHM, *config.model_dump().items()), rows)
+        kept = unchanged_metadata(context, version)
+        if kept is not None and kept["albums"].value == album_count(store):
+            context.log.info(f"inputs unchanged: the {kept['albums'].value} albums stand")
+            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
+        events = group_events(photos_of(rows), config.event_settings())
         previous = album_members(store)
         assigned = assign_album_ids(events, previous)
         records = []
@@ -95,6 +109,7 @@ def auto_albums(
         "kept": kept,
         "removed": len(set(previous) - {record.id for record in records}),
         "photos_in_albums": sum(len(record.file_ids) for record in records),
+        "inputs_unchanged": False,
     }
     home = paths.root()
     covers = []
@@ -106,7 +121,7 @@ def auto_albums(
     sheet = contact_sheet(covers)
     if sheet is not None:
         metadata["covers"] = dg.MetadataValue.md(markdown_image(sheet, "latest album covers"))
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(version))
 
 
 @dg.asset(
@@ -122,7 +137,17 @@ def auto_album_titles(
     titles, changed = [], []
     with retry_transient(context):
         store = catalog.open()
-        for album in album_photos(store):
+        named = named_in_albums(store)
+        # The albums' data version stands for their photos' dates and places; the albums'
+        # own rows for what was last grouped (new ids, new members), as titles are not.
+        albums_version = latest_data_version(context, auto_albums.key)
+        settings = (TITLES_ALGORITHM, albums_version, *album_writes(store))
+        version = inputs_digest(settings, named.items())
+        kept = unchanged_metadata(context, version)
+        if kept is not None and albums_version is not None:
+            context.log.info(f"inputs unchanged: the {kept['albums'].value} titles stand")
+            return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
+        for album in album_photos(store, named):
             title, place = album_title(album.photos), album_place(album.photos)
             if (title, place) != (album.title, album.place):
                 changed.append((album.id, title, place))
@@ -131,5 +156,10 @@ def auto_album_titles(
     context.log.info(f"titled {len(titles)} albums, {len(changed)} of them anew")
     sample = "\n".join(f"- {title}" for title in titles[:20])
     return dg.MaterializeResult(
-        metadata={"albums": len(titles), "sample": dg.MetadataValue.md(sample or "(none)")}
+        metadata={
+            "albums": len(titles),
+            "sample": dg.MetadataValue.md(sample or "(none)"),
+            "inputs_unchanged": False,
+        },
+        data_version=dg.DataVersion(version),
     )

@@ -8,7 +8,7 @@ are listed apart as the "Undated" set, flagged ``undated`` in ``albums --json``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,9 +68,11 @@ def _album_candidates() -> ColumnElement[bool]:
     return and_(media_files.c.status == "present", standalone())
 
 
-def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
-    """Every present file of every library dated by its content (not only by its mtime),
-    Live Photo videos left out, in id pages (no long transaction)."""
+def photo_rows(catalog: Catalog, page: int = 5000) -> list[Any]:
+    """The ``Photo`` columns of every present file of every library dated by its content (not
+    only by its mtime), Live Photo videos left out, in id order, read in id pages (no long
+    transaction): rows, so that an unchanged collection is recognised before any is made."""
+    rows: list[Any] = []
     after = 0
     while True:
         query = (
@@ -84,12 +86,26 @@ def iter_photos(catalog: Catalog, page: int = 5000) -> Iterator[Photo]:
             .limit(page)
         )
         with catalog.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        for row in rows:
-            yield _photo(row)
-        if len(rows) < page:
-            return
-        after = rows[-1].id
+            chunk = conn.execute(query).all()
+        rows.extend(chunk)
+        if len(chunk) < page:
+            return rows
+        after = chunk[-1].id
+
+
+def photos_of(rows: Iterable[Any]) -> Iterator[Photo]:
+    return (_photo(row) for row in rows)
+
+
+def album_count(catalog: Catalog) -> int:
+    with catalog.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(albums)).scalar_one()
+
+
+def album_writes(catalog: Catalog) -> list[Any]:
+    """(id, updated_at) of every album: what ``replace_albums`` last wrote (titles aside)."""
+    with catalog.engine.connect() as conn:
+        return conn.execute(select(albums.c.id, albums.c.updated_at).order_by(albums.c.id)).all()
 
 
 def album_members(catalog: Catalog) -> dict[str, set[int]]:
@@ -162,10 +178,8 @@ def set_titles(catalog: Catalog, titles: Sequence[tuple[str, str, str | None]]) 
             )
 
 
-def album_photos(catalog: Catalog) -> Iterator[AlbumToTitle]:
-    """Each album with its title and place as stored and its photos, for titling: the named
-    people in album files, then every album file in album order (two queries, however many
-    albums)."""
+def named_in_albums(catalog: Catalog) -> dict[int, tuple[str, ...]]:
+    """File id -> the named people in it (sorted), for the files in albums."""
     named: dict[int, set[str]] = {}
     with catalog.engine.connect() as conn:
         for file_id, name in conn.execute(
@@ -175,6 +189,13 @@ def album_photos(catalog: Catalog) -> Iterator[AlbumToTitle]:
             .join(persons, and_(persons.c.id == faces.c.person_id, persons.c.name.is_not(None)))
         ):
             named.setdefault(file_id, set()).add(name)
+    return {file_id: tuple(sorted(names)) for file_id, names in sorted(named.items())}
+
+
+def album_photos(catalog: Catalog, named: dict[int, tuple[str, ...]]) -> Iterator[AlbumToTitle]:
+    """Each album with its title and place as stored and its photos (with ``named``, from
+    ``named_in_albums``), for titling: one query, however many albums."""
+    with catalog.engine.connect() as conn:
         rows = conn.execute(
             select(albums.c.id, albums.c.title, albums.c.place, *_PHOTO_COLUMNS)
             .join(album_files, album_files.c.album_id == albums.c.id)
@@ -185,7 +206,7 @@ def album_photos(catalog: Catalog) -> Iterator[AlbumToTitle]:
             photos, title, place = [], None, None
             for row in members:
                 title, place = row[1], row[2]
-                people = tuple(sorted(named.get(row[3], ())))  # row[0] is the album's id
+                people = named.get(row[3], ())  # row[0] is the album's id
                 photos.append(Photo(*row[3:10], people=people, content_hash=row.content_hash))
             yield AlbumToTitle(album_id, title, place, photos)
 

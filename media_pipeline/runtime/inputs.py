@@ -33,10 +33,19 @@ def unchanged_metadata(
 ) -> dict[str, dg.MetadataValue] | None:
     """The metadata of the asset's latest materialization when it recorded this data version
     (what the UI keeps showing), else None: the inputs changed, or it never ran."""
-    event = context.instance.get_latest_materialization_event(context.asset_key)
-    if event is None or event.asset_materialization is None:
-        return None
-    materialization = event.asset_materialization
-    if materialization.tags.get(DATA_VERSION_TAG) != digest:
+    materialization = _latest(context, context.asset_key)
+    if materialization is None or materialization.tags.get(DATA_VERSION_TAG) != digest:
         return None
     return {**materialization.metadata, "inputs_unchanged": dg.MetadataValue.bool(True)}
+
+
+def latest_data_version(context: dg.AssetExecutionContext, key: dg.AssetKey) -> str | None:
+    """The data version another asset's latest materialization recorded (None: none), for an
+    asset whose inputs include that asset's result."""
+    materialization = _latest(context, key)
+    return None if materialization is None else materialization.tags.get(DATA_VERSION_TAG)
+
+
+def _latest(context: dg.AssetExecutionContext, key: dg.AssetKey) -> dg.AssetMaterialization | None:
+    event = context.instance.get_latest_materialization_event(key)
+    return None if event is None else event.asset_materialization

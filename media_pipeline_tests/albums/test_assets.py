@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import dagster as dg
 
 from media_pipeline_tests.cli_runner import MediaPipeline
 from media_pipeline_tests.images import make_jpeg
@@ -21,7 +24,14 @@ def _shoot(root: Path, name: str, times: list[datetime], offset: str, gps) -> se
     return paths
 
 
-def test_known_events_are_recovered_exactly(mp: MediaPipeline, instance, tmp_path: Path) -> None:
+def _unchanged(instance: dg.DagsterInstance, asset: str) -> bool:
+    [record] = instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
+    return record.asset_materialization.metadata["inputs_unchanged"].value
+
+
+def test_known_events_are_recovered_exactly(
+    mp: MediaPipeline, instance, tmp_path: Path, home: Path
+) -> None:
     root = tmp_path / "events"
     day = datetime(2023, 3, 12, 12, 0)  # a Sunday
     expected = {
@@ -103,10 +113,29 @@ def test_known_events_are_recovered_exactly(mp: MediaPipeline, instance, tmp_pat
     paris = by_files[frozenset(expected["paris-trip"])]
     assert mp.json("info", paris_photo)["albums"] == [paris["id"]]
 
+    assert not _unchanged(instance, "auto_albums") and not _unchanged(instance, "auto_album_titles")
+
+    # Nothing changed: both keep what they made without grouping or titling again.
+    mp("run")
+    assert _unchanged(instance, "auto_albums") and _unchanged(instance, "auto_album_titles")
+    assert mp.json("albums") == albums
+
+    # Albums that are not what the last run made (a catalog restored from a backup) are
+    # grouped again, however unchanged the photos.
+    with sqlite3.connect(home / "catalog.db") as catalog:
+        catalog.execute("PRAGMA foreign_keys = ON")
+        catalog.execute("DELETE FROM albums")
+    mp("run")
+    assert not _unchanged(instance, "auto_albums") and not _unchanged(instance, "auto_album_titles")
+    assert {frozenset(album["files"]) for album in mp.json("albums")} == {
+        frozenset(files) for files in expected.values()
+    }
+    assert by_files[frozenset(expected["rome-holiday"])]["title"] == "Rome, 1–10 August 2023"
+
     # A re-run after more photos of the same trip keeps the album's id and its files grow.
     extra = root / "paris-trip" / "IMG_900.jpg"
     make_jpeg(extra, taken=datetime(2023, 3, 14, 18), offset="+01:00", gps=PARIS)
     mp("run")
+    assert not _unchanged(instance, "auto_albums") and not _unchanged(instance, "auto_album_titles")
     grown = {album["id"]: album for album in mp.json("albums")}
     assert grown[paris["id"]]["count"] == 6 and str(extra) in grown[paris["id"]]["files"]
-    assert set(grown) == {album["id"] for album in albums}
