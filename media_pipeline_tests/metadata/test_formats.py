@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from PIL import Image, ImageFile
 
@@ -12,10 +14,19 @@ from media_pipeline.metadata.formats import (
     VIDEO_EXTENSIONS,
     classify,
     expected_pil_formats,
+    extension,
     looks_like_video,
     register_plugins,
 )
 from media_pipeline_tests.metadata.samples import write_video
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a.JPG", ".jpg", "..a.jpg", "a.", "..", "...jpg", "a..b", "d.d/noext", "x/.b.jpg", "", "x/"],
+)
+def test_extension_reads_names_as_splitext_does(path: str) -> None:
+    assert extension(path) == os.path.splitext(path)[1].lower()
 
 
 @pytest.mark.parametrize(
