@@ -63,3 +63,28 @@ def test_upsert_is_idempotent_and_errors_count_attempts(catalog, tmp_path: Path)
         resolve_errors(writer, library.id, "scan", ["bad.jpg"])
     assert list_errors(catalog) == []
     assert len(list_errors(catalog, include_resolved=True)) == 1
+
+
+def test_what_a_stage_has_to_do_is_read_from_the_index_alone(catalog, tmp_path: Path) -> None:
+    """Every stage counts and pages its pending contents in every run: from the index, in
+    content order, never through the rows (3x slower at 100,000 files)."""
+    from sqlalchemy import exists, func, select
+
+    from media_pipeline.catalog.pending import HashRange, _query
+    from media_pipeline.catalog.schema import media_files, thumbnails
+
+    catalog.add_library("photos", str(tmp_path))
+    library = catalog.library("photos")
+    done = exists().where(thumbnails.c.content_hash == media_files.c.content_hash)
+    count = select(func.count()).select_from(_query(library, "thumbnails", done).subquery())
+    page = (
+        _query(library, "thumbnails", done, HashRange(after="ab"))
+        .order_by(media_files.c.content_hash)
+        .limit(500)
+    )
+    with catalog.engine.connect() as conn:
+        for query in (count, page):
+            sql = str(query.compile(catalog.engine, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "media_files USING COVERING INDEX ix_media_files_pending" in plan
+            assert "TEMP B-TREE" not in plan
