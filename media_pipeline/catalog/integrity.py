@@ -39,9 +39,13 @@ class Findings:
 
 
 def _listed(conn, query) -> Findings:
+    """The count, then the first examples in order: a second pass over the whole catalog
+    (and a sort of it) that a healthy catalog, with nothing to show, does not pay."""
     found = Findings(
         count=conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     )
+    if not found.count:
+        return found
     rows = conn.execute(
         query.with_only_columns(libraries.c.name, media_files.c.rel_path).limit(EXAMPLES)
     )
