@@ -86,6 +86,26 @@ def iter_embeddings(
         after = rows[-1].content_hash
 
 
+def vectors_of(
+    catalog: Catalog, model: str, content_hashes: Sequence[str], chunk: int = 500
+) -> dict[str, np.ndarray]:
+    """content hash -> its vector by `model`, for those of ``content_hashes`` that have one."""
+    import numpy as np
+
+    found: dict[str, np.ndarray] = {}
+    with catalog.engine.connect() as conn:
+        for start in range(0, len(content_hashes), chunk):
+            rows = conn.execute(
+                select(clip_embeddings.c.content_hash, clip_embeddings.c.vector).where(
+                    clip_embeddings.c.model == model,
+                    clip_embeddings.c.content_hash.in_(content_hashes[start : start + chunk]),
+                )
+            )
+            for content_hash, vector in rows:
+                found[content_hash] = np.frombuffer(vector, dtype=np.float32)
+    return found
+
+
 def paths_of(catalog: Catalog, content_hashes: Sequence[str]) -> dict[str, list[str]]:
     """content hash -> absolute paths of the present files holding it."""
     found: dict[str, list[str]] = {}

@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy import ColumnElement
 
 from media_pipeline import settings
-from media_pipeline.catalog.embeddings import STAGE, embedded, iter_embeddings, save_embeddings
+from media_pipeline.catalog.embeddings import STAGE, embedded, save_embeddings, vectors_of
 from media_pipeline.catalog.integrity import embedded_keys
 from media_pipeline.catalog.pending import PendingContent
 from media_pipeline.catalog.resource import CatalogResource
@@ -138,23 +138,25 @@ def search_index(
     model_name = stable_model_name(files.path)
     target = paths.folders().search_index
     queries = config.queries()
+    store = catalog.open()
     # A content's vector by a model never changes: the contents are the index's inputs.
-    version = inputs_digest(
-        (FORMAT, model_name, *queries), [sorted(embedded_keys(catalog.open(), model_name))]
-    )
+    keys = sorted(embedded_keys(store, model_name))
+    version = inputs_digest((FORMAT, model_name, *queries), [keys])
     kept = unchanged_metadata(context, version)
     if kept is not None and SearchIndex.complete(target):
         context.log.info(f"inputs unchanged: the index at {target} stands")
         return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
-    keys, vectors = [], []
-    for content_hash, vector in iter_embeddings(catalog.open(), model_name):
-        keys.append(content_hash)
-        vectors.append(vector)
-    index = SearchIndex.build(keys, vectors, model_name=model_name)
+    index, read = SearchIndex.update(
+        SearchIndex.previous(target, model_name),
+        keys,
+        lambda missing: vectors_of(store, model_name, missing),
+        model_name=model_name,
+    )
     index.save(target)
-    context.log.info(f"indexed {len(keys)} contents at {target}")
+    context.log.info(f"indexed {len(index)} contents at {target} ({read} read from the catalog)")
     metadata: dict[str, dg.RawMetadataValue] = {
-        "vectors": len(keys),
+        "vectors": len(index),
+        "vectors_read": read,
         "model": model_name,
         "path": str(target),
         "inputs_unchanged": False,

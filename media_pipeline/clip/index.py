@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,13 @@ __all__ = ["SearchIndex", "normalise"]
 FORMAT = 1
 VECTORS = "vectors.npy"
 META = "index.json"
+
+
+def _pairs(
+    found: dict[Hashable, np.ndarray], keys: Sequence[Hashable]
+) -> tuple[list[Hashable], list[np.ndarray]]:
+    kept = [key for key in keys if key in found]
+    return kept, [found[key] for key in kept]
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -66,6 +73,39 @@ class SearchIndex:
             raise ValueError("keys must be unique")
         return index
 
+    @classmethod
+    def update(
+        cls,
+        previous: SearchIndex | None,
+        keys: Sequence[Hashable],
+        read: Callable[[list[Hashable]], dict[Hashable, np.ndarray]],
+        model_name: str = "",
+    ) -> tuple[SearchIndex, int]:
+        """The index over ``keys``, in their order: the rows ``previous`` has for them (by
+        the same model) are copied, ``read`` gets the others; with how many it read. The
+        same index ``build`` makes from every vector, without reading 100,000 vectors (200 MB
+        at 512 dimensions) from the catalog because 50 photos were added. A key that ``read``
+        does not return (its content went meanwhile) is left out."""
+        known = previous.rows if previous is not None and previous.model_name == model_name else {}
+        missing = [key for key in keys if key not in known]
+        fresh = read(missing) if missing else {}
+        dims = {len(vector) for vector in fresh.values()}
+        if known:
+            dims.add(previous.dim)  # type: ignore[union-attr]
+        if len(dims) > 1:  # another shape under the same name: nothing to reuse
+            return cls.build(*_pairs(read(list(keys)), keys), model_name=model_name), len(keys)
+        kept = [key for key in keys if key in known or key in fresh]
+        matrix = np.empty((len(kept), dims.pop() if dims else 0), dtype=np.float32)
+        rows = [(row, known[key]) for row, key in enumerate(kept) if key in known]
+        if rows:
+            target, source = (np.fromiter(side, dtype=np.intp) for side in zip(*rows, strict=True))
+            order = np.argsort(source)  # a memory-mapped index is read front to back
+            matrix[target[order]] = previous.vectors[source[order]]  # type: ignore[union-attr]
+        new = [(row, key) for row, key in enumerate(kept) if key not in known]
+        if new:
+            matrix[[row for row, _ in new]] = normalise(np.stack([fresh[key] for _, key in new]))
+        return cls(kept, matrix, model_name), len(missing)
+
     def __len__(self) -> int:
         return len(self.keys)
 
@@ -105,6 +145,18 @@ class SearchIndex:
             os.replace(path, old)
         os.replace(staging, path)
         shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def previous(cls, path: Path, model_name: str) -> SearchIndex | None:
+        """The index saved at ``path`` when it is complete, readable and by ``model_name``;
+        None otherwise (it is then made anew)."""
+        if not cls.complete(path):
+            return None
+        try:
+            index = cls.load(path)
+        except (OSError, ValueError):
+            return None
+        return index if index.model_name == model_name and len(index) else None
 
     @staticmethod
     def complete(path: Path) -> bool:

@@ -64,6 +64,19 @@ def _items(candidates: list, home: Path, vectors: dict | None = None) -> list[It
     ]
 
 
+def _vectors(paths: MediaPaths, store: Catalog, model: str, keys: list[str]) -> dict:
+    """Content -> vector: from the search index this asset follows when it holds exactly
+    these contents (memory-mapped, read once), else from the catalog."""
+    import numpy as np
+
+    from media_pipeline.clip.index import SearchIndex
+
+    index = SearchIndex.previous(paths.folders().search_index, model)
+    if index is not None and index.keys == keys:
+        return dict(zip(keys, np.asarray(index.vectors), strict=True))
+    return dict(iter_embeddings(store, model))
+
+
 def _save(store: Catalog, kind: str, groups: list[Group]) -> dict[str, int]:
     """Replace the groups of ``kind``; their counts for the materialization."""
     replace_duplicates(
@@ -118,13 +131,13 @@ def duplicates(
         model = stable_model_name(clip_files(paths).path)
         candidates = duplicate_candidates(store)
         fingerprint = (NEAR_ALGORITHM, model, config.threshold, config.max_distance)
-        version = inputs_digest(fingerprint, [*candidates, sorted(embedded_keys(store, model))])
+        keys = sorted(embedded_keys(store, model))
+        version = inputs_digest(fingerprint, [*candidates, keys])
         kept = unchanged_metadata(context, version)
         if kept is not None:
             context.log.info(f"inputs unchanged: the {kept['groups'].value} groups stand")
             return dg.MaterializeResult(metadata=kept, data_version=dg.DataVersion(version))
-        vectors = dict(iter_embeddings(store, model))
-        items = _items(candidates, paths.root(), vectors)
+        items = _items(candidates, paths.root(), _vectors(paths, store, model, keys))
         compared_file = paths.folders().near_duplicates
         search = search_near(
             items,

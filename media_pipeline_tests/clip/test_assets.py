@@ -79,6 +79,7 @@ def test_embeddings_search_similar_and_duplicates(
     assert index.stat().st_mtime_ns == built  # not written again
     kept = _latest(instance, "search_index")
     assert kept["inputs_unchanged"].value is True
+    assert kept["vectors_read"].value == kept["vectors"].value  # the first build read all
     assert kept["sample_queries"].value == samples  # the UI still shows the last build's hits
     assert mp.json("duplicates") == groups
     assert _latest(instance, "duplicates")["compared_new"].value == unique  # all, the first time
@@ -95,6 +96,8 @@ def test_embeddings_search_similar_and_duplicates(
         image.save(root / "again.jpg", quality=70)
     mp("run", "--select", "media_catalog,thumbnails,clip_embeddings,search_index,duplicates")
     assert _latest(instance, "duplicates")["compared_new"].value == 1
+    updated = _latest(instance, "search_index")  # small.jpg's content gone, again.jpg's new
+    assert (updated["vectors"].value, updated["vectors_read"].value) == (kept["vectors"].value, 1)
     [near] = [group for group in mp.json("duplicates") if group["kind"] == "near"]
     assert set(near["files"]) == {
         near["keeper"],

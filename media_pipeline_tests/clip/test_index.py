@@ -67,3 +67,44 @@ def test_build_checks_its_input() -> None:
         SearchIndex.build(["a"], _random(2))
     empty = SearchIndex.build([], np.zeros((0, 8), np.float32))
     assert empty.search(np.ones(8, np.float32), 5) == []
+
+
+def test_an_update_reads_only_the_new_vectors_and_equals_a_new_build(tmp_path: Path) -> None:
+    vectors = _random(300)
+    catalog = {f"c{i:03}": vectors[i] for i in range(300)}
+    asked: list[list] = []
+
+    def read(keys: list) -> dict:
+        asked.append(keys)
+        return {key: catalog[key] for key in keys if key in catalog}
+
+    first = [f"c{i:03}" for i in range(0, 300, 2)]
+    SearchIndex.build(first, [catalog[k] for k in first], "model").save(tmp_path / "index")
+    previous = SearchIndex.previous(tmp_path / "index", "model")
+    assert previous is not None and SearchIndex.previous(tmp_path / "index", "other") is None
+
+    # some gone, some new, and one asked for that went meanwhile
+    now = sorted({*first[10:], "c001", "c003", "c299", "c999"})
+    index, read_count = SearchIndex.update(previous, now, read, "model")
+    assert asked == [["c001", "c003", "c299", "c999"]] and read_count == 4
+    expected = [key for key in now if key != "c999"]
+    full = SearchIndex.build(expected, [catalog[k] for k in expected], "model")
+    assert index.keys == full.keys and index.model_name == "model"
+    np.testing.assert_array_equal(index.vectors, full.vectors)
+
+    # another model, or nothing before: every vector is read
+    asked.clear()
+    again, read_count = SearchIndex.update(previous, now, read, "other model")
+    assert asked == [now] and read_count == len(now)
+    np.testing.assert_array_equal(again.vectors, full.vectors)
+    empty, read_count = SearchIndex.update(None, [], read, "model")
+    assert len(empty) == 0 and read_count == 0
+
+
+def test_an_update_over_vectors_of_another_length_builds_anew() -> None:
+    previous = SearchIndex.build(["a", "b"], _random(2, dim=8), "model")
+    longer = {key: vector for key, vector in zip("abc", _random(3, dim=16), strict=True)}
+    index, read_count = SearchIndex.update(
+        previous, ["a", "b", "c"], lambda keys: {k: longer[k] for k in keys}, "model"
+    )
+    assert index.dim == 16 and index.keys == ["a", "b", "c"] and read_count == 3
