@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -226,12 +227,18 @@ def _precision(device: torch.device, precision: str) -> tuple[torch.dtype, torch
     return choices[precision]
 
 
+_KEEPING = threading.Lock()
+
+
 def kept_clip(folder: Path, device: str = "auto") -> ClipModel:
     """``load_clip`` of a local model folder, kept for the next batch in this process: a
     worker takes batch after batch of the same model, and loading it (seconds, more on a GPU)
     each time would cost every batch. One model at most is kept; another folder, device or
-    changed weights load anew."""
-    return _kept_clip(str(folder), stable_model_name(folder), device)
+    changed weights load anew. A batch that asks while a warm-up thread loads it waits for
+    that load instead of making its own."""
+    name = stable_model_name(folder)
+    with _KEEPING:
+        return _kept_clip(str(folder), name, device)
 
 
 @functools.lru_cache(maxsize=1)

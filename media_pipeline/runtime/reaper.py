@@ -38,6 +38,15 @@ def process_tags() -> dict[str, str]:
     }
 
 
+def runs_here(run_tags: dict[str, str]) -> bool:
+    """Whether the run is executed by this very process (a CLI run in process: its steps
+    share it), as its process tags say; False for runs launched elsewhere and for steps on
+    Celery workers or in step subprocesses."""
+    return run_tags.get(tags.PID) == str(os.getpid()) and run_tags.get(tags.HOST) == (
+        socket.gethostname()
+    )
+
+
 def beat(instance: dg.DagsterInstance, run_id: str) -> None:
     """Record that the run's process is alive now."""
     instance.add_run_tags(run_id, {tags.HEARTBEAT: str(int(time.time()))})

@@ -19,6 +19,7 @@ from media_pipeline.contact_sheet import contact_sheet, markdown_image
 from media_pipeline.paths import MediaPaths
 from media_pipeline.runtime.partitions import partition_library
 from media_pipeline.runtime.progress import format_progress
+from media_pipeline.runtime.reaper import runs_here
 from media_pipeline.runtime.retries import retry_transient
 from media_pipeline.stages.runner import (
     Batch,
@@ -33,6 +34,7 @@ from media_pipeline.stages.runner import (
 )
 
 QUEUE_TAG = "dagster-celery/queue"  # dagster-celery routes a step by this tag
+PRIORITY_TAG = "dagster/priority"  # Dagster runs the ready steps of a run highest first
 
 
 def stage_config(stage: Stage) -> dg.ConfigMapping:
@@ -72,12 +74,16 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
             f"{total} files of {library.name} pending for {stage.name}: {len(batches)} batches"
         )
         context.log.info(format_progress(stage.progress, 0, total, 0.0))  # the stage's total
+        if batches and runs_here(context.run.tags):  # what loads here is for later steps
+            started = stage.warm_up(config, paths)
+            if started:
+                context.log.info(f"{stage.name}: {started}")
         for batch in batches:
             yield dg.DynamicOutput(batch, mapping_key=f"b{batch.index:04d}")
 
     @dg.op(
         name=f"{stage.name}_batch",
-        tags=tags,
+        tags={**tags, PRIORITY_TAG: str(stage.priority)},
         pool=stage.pool,
         description=f"One batch of {stage.name}: what is still pending in its range.",
     )

@@ -104,6 +104,8 @@ class Stage(ABC, Generic[C]):
     pause_pool: ClassVar[str | None] = None
     sheet: ClassVar[tuple[str, int] | None] = None  # (metadata key, files) of a contact sheet
     counters: ClassVar[tuple[str, ...]] = ()  # Made.counts keys always in the metadata
+    # Dagster's step priority of its batch steps (higher first, among steps ready at once).
+    priority: ClassVar[int] = 0
 
     @abstractmethod
     def done(self, config: C, paths: MediaPaths) -> ColumnElement[bool]:
@@ -117,6 +119,13 @@ class Stage(ABC, Generic[C]):
 
     def skip(self) -> str | None:
         """Why the stage does nothing this run (switched off), or None."""
+        return None
+
+    def warm_up(self, config: C, paths: MediaPaths) -> str | None:
+        """Start loading what ``open`` needs, in the background of this process, when the
+        plan found work and the batches will run in this same process (a CLI run): a model
+        that takes seconds to load then loads while other stages' batches run. What it
+        started, for the log; None: nothing."""
         return None
 
     def message(self, error: BaseException) -> str:

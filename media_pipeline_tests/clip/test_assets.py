@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import dagster as dg
@@ -118,3 +119,38 @@ def test_a_changed_model_embeds_again(mp, instance, tmp_path: Path, monkeypatch,
     monkeypatch.setenv("MEDIA_PIPELINE_CLIP_MODEL", str(other))
     mp("run")
     assert _latest(instance, "clip_embeddings")["embedded"].value == 1
+
+
+def test_a_run_in_one_process_loads_the_model_while_faces_are_read(
+    mp, instance, tmp_path: Path
+) -> None:
+    """The CLI runs every step in its process: the CLIP batches come after the face batches,
+    and the model loads in the background from the plan on, once."""
+    from media_pipeline.clip import model
+    from media_pipeline.clip.assets import WARM_UP_THREAD
+
+    model._kept_clip.cache_clear()
+    root = tmp_path / "few"
+    shutil.copytree(IMMICH / "formats" / "webp", root)
+    mp("library", "add", "few", str(root))
+    mp("run")
+    assert _latest(instance, "clip_embeddings")["embedded"].value == 1
+    records = [  # the runs of `run`, oldest first, each's events in order
+        record.event_log_entry
+        for run in reversed(instance.get_runs())
+        for record in instance.get_records_for_run(run.run_id).records
+    ]
+    starts = [
+        entry.step_key
+        for entry in records
+        if entry.dagster_event_type == dg.DagsterEventType.STEP_START
+    ]
+    clip = [i for i, key in enumerate(starts) if "clip_embeddings_batch" in key]
+    faces = [i for i, key in enumerate(starts) if "face_detections_batch" in key]
+    assert clip and faces and max(faces) < min(clip)
+    assert any("loading the CLIP model in the background" in e.user_message for e in records)
+    assert model._kept_clip.cache_info().misses == 1  # loaded once, by the warm-up
+    for thread in threading.enumerate():
+        if thread.name == WARM_UP_THREAD:
+            thread.join(timeout=10)  # its load is done: the batch waited for it
+            assert not thread.is_alive()
