@@ -3,8 +3,6 @@
 Dagster reads the annotations of asset parameters: no `from __future__ import annotations`.
 """
 
-import contextlib
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from media_pipeline.models.assets import clip_files, clip_model
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import COLLECTION_GROUP, LIBRARY_GROUP
 from media_pipeline.runtime.inputs import inputs_digest, unchanged_metadata
+from media_pipeline.runtime.kept import load_in_background
 from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, Made, Stage, StageWork
@@ -104,12 +103,9 @@ class ClipEmbeddings(Stage[ClipConfig]):
 
     def warm_up(self, config: ClipConfig, paths: MediaPaths) -> str:
         folder = clip_files(paths).path
-
-        def load() -> None:
-            with contextlib.suppress(Exception):  # open() raises it again, clearly
-                _clip_model_module().kept_clip(folder, device=config.device)
-
-        threading.Thread(target=load, name=WARM_UP_THREAD).start()
+        load_in_background(
+            WARM_UP_THREAD, lambda: _clip_model_module().kept_clip(folder, device=config.device)
+        )
         return "loading the CLIP model in the background while other stages work"
 
     def open(self, context, config, paths, store) -> StageWork:

@@ -19,9 +19,7 @@ other CPUs, where bfloat16 would be emulated and slower.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from media_pipeline.clip.embed import (
     prepare,
 )
 from media_pipeline.clip.naming import stable_model_name
+from media_pipeline.runtime.kept import kept
 from media_pipeline.settings import available_cores
 
 __all__ = [
@@ -227,21 +226,15 @@ def _precision(device: torch.device, precision: str) -> tuple[torch.dtype, torch
     return choices[precision]
 
 
-_KEEPING = threading.Lock()
-
-
 def kept_clip(folder: Path, device: str = "auto") -> ClipModel:
     """``load_clip`` of a local model folder, kept for the next batch in this process: a
     worker takes batch after batch of the same model, and loading it (seconds, more on a GPU)
     each time would cost every batch. One model at most is kept; another folder, device or
-    changed weights load anew. A batch that asks while a warm-up thread loads it waits for
-    that load instead of making its own."""
-    name = stable_model_name(folder)
-    with _KEEPING:
-        return _kept_clip(str(folder), name, device)
+    changed weights load anew (runtime/kept.py)."""
+    return _kept_clip(str(folder), stable_model_name(folder), device)
 
 
-@functools.lru_cache(maxsize=1)
+@kept
 def _kept_clip(folder: str, name: str, device: str) -> ClipModel:
     return load_clip(folder, device=device)
 

@@ -17,8 +17,10 @@ from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.text import STAGE, read_by, save_text, text_of
 from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
+from media_pipeline.ocr.read import kept_ocr
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
+from media_pipeline.runtime.kept import load_in_background
 from media_pipeline.runtime.partitions import library_partitions
 from media_pipeline.stages.graph import run_stage, stage_config
 from media_pipeline.stages.runner import BatchConfig, BatchSummary, Made, Stage, StageWork
@@ -102,11 +104,13 @@ class PhotoText(Stage[TextConfig]):
         """Read by this model already, or no preview to read yet (thumbnails come first)."""
         return read_by(_model_name()) | ~has_preview()
 
-    def open(self, context, config, paths, store) -> StageWork:
-        from media_pipeline.ocr.read import load_ocr
+    def warm_up(self, config: TextConfig, paths: MediaPaths) -> str:
+        load_in_background("ocr-warm-up", lambda: kept_ocr(config.device, config.threads))
+        return "loading the OCR models in the background while other stages work"
 
+    def open(self, context, config, paths, store) -> StageWork:
         try:
-            model = load_ocr(config.device, config.threads)
+            model = kept_ocr(config.device, config.threads)
         except ImportError as exc:
             raise _missing_extra(exc) from exc
         context.log.info(f"reading text with {model.name} on {model.device}")

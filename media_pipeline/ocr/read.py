@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from media_pipeline.photo import TextLine
+from media_pipeline.runtime.kept import kept
 
 PACKAGE = "rapidocr-onnxruntime"
 
@@ -65,6 +66,12 @@ def load_ocr(
         intra_op_num_threads=threads,
     )
     return OcrModel(engine, model_name(), "cuda" if cuda else "cpu")
+
+
+@kept
+def kept_ocr(device: str = "auto", threads: int = -1) -> OcrModel:
+    """``load_ocr``, kept for the next batch in this process (runtime/kept.py)."""
+    return load_ocr(device, threads)
 
 
 def read_text(model: OcrModel, image_path: Path, min_score: float = 0.5) -> list[TextLine]:
