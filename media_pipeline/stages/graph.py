@@ -37,6 +37,15 @@ QUEUE_TAG = "dagster-celery/queue"  # dagster-celery routes a step by this tag
 PRIORITY_TAG = "dagster/priority"  # Dagster runs the ready steps of a run highest first
 
 
+def _priority_tags(priority: int) -> dict[str, str]:
+    """A stage's step priority, for the executors in one process or on one machine. The Celery
+    engine orders by its own tag instead (and warns about Dagster's alone): that one keeps
+    dagster-celery's default, 5, so work on the workers goes as before."""
+    if not priority:
+        return {}
+    return {PRIORITY_TAG: str(priority), "dagster-celery/priority": "5"}
+
+
 def stage_config(stage: Stage) -> dg.ConfigMapping:
     """The asset's run config, handed to its plan and batch steps alike."""
 
@@ -83,7 +92,7 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
 
     @dg.op(
         name=f"{stage.name}_batch",
-        tags={**tags, PRIORITY_TAG: str(stage.priority)},
+        tags={**tags, **_priority_tags(stage.priority)},
         pool=stage.pool,
         description=f"One batch of {stage.name}: what is still pending in its range.",
     )
