@@ -23,9 +23,9 @@ def kept(load: Callable[..., Any]) -> Any:
     lock = threading.Lock()
 
     @functools.wraps(load)
-    def get(*args: Any) -> Any:
+    def get(*args: Any, **kwargs: Any) -> Any:
         with lock:
-            return cached(*args)
+            return cached(*args, **kwargs)
 
     get.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     get.cache_info = cached.cache_info  # type: ignore[attr-defined]
