@@ -37,7 +37,8 @@ class DuplicateGroup:
 def duplicate_candidates(catalog: Catalog, copies_only: bool = False) -> list[Any]:
     """Every present image with what picks a keeper (size, date, format) and its thumbnail
     (for the perceptual hash); ``copies_only``: only contents present more than once, found
-    by the database (exact duplicates need nothing else of a 100,000-photo collection)."""
+    by the database (exact duplicates need nothing else of a 100,000-photo collection). The
+    duplicates assets unpack the rows in this column order."""
     present_image = (media_files.c.status == "present", media_files.c.kind == "image")
     query = (
         select(

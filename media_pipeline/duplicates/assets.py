@@ -43,24 +43,37 @@ class DuplicateConfig(dg.Config):
 
 
 def _items(candidates: list, home: Path, vectors: dict | None = None) -> list[Item]:
-    """The candidate rows as duplicate candidates (with their vectors when given). Paths are
-    joined as strings: a Path per row cost 0.8 s at 100,000 photos, for the few hashed."""
+    """The candidate rows as duplicate candidates (with their vectors when given). Rows are
+    unpacked in ``duplicate_candidates``' column order and paths joined as strings: a Row's
+    attributes cost 0.25 s at 100,000 photos, a Path per row 0.8 s."""
     root = str(home)
     return [
         Item(
-            key=row.id,
-            content_hash=row.content_hash,
-            path=file_path(row.root, row.rel_path),
-            width=row.width,
-            height=row.height,
+            key=file_id,
+            content_hash=content_hash,
+            path=file_path(library_root, rel_path),
+            width=width,
+            height=height,
             # UTC when known, else the local time: a file without a zone still has a date.
-            taken_at=row.taken_at_utc or row.taken_at,
-            mime=row.mime,
-            size=row.size,
-            vector=vectors.get(row.content_hash) if vectors else None,
-            image=file_path(root, row.thumbnail_path) if row.thumbnail_path else None,
+            taken_at=taken_at_utc or taken_at,
+            mime=mime,
+            size=size,
+            vector=vectors.get(content_hash) if vectors else None,
+            image=file_path(root, thumbnail_path) if thumbnail_path else None,
         )
-        for row in candidates
+        for (
+            file_id,
+            content_hash,
+            library_root,
+            rel_path,
+            width,
+            height,
+            taken_at_utc,
+            taken_at,
+            mime,
+            size,
+            thumbnail_path,
+        ) in candidates
     ]
 
 
