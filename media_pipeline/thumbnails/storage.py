@@ -30,20 +30,27 @@ def write_atomically(home: Path, rel_path: str, data: bytes) -> None:
     short was not committed, so it is written again, and no leftover outlives that. Every
     writer of a content-addressed target writes the same file, so when a rename finds its
     temporary file gone (another writer of the same target cleared it) and the target in
-    place, the file is written."""
+    place, the file is written; with the target not there yet, it writes once more."""
     target = home / rel_path
     target.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".tmp-{target.name}-"
     for leftover in target.parent.glob(f"{prefix}*"):
         leftover.unlink(missing_ok=True)
+    if not _rename_into(target, prefix, data) and not _rename_into(target, prefix, data):
+        raise FileNotFoundError(f"{target}: another writer removed the file being written")
+
+
+def _rename_into(target: Path, prefix: str, data: bytes) -> bool:
+    """Write a temporary file and rename it to ``target``; False when the temporary file was
+    removed before its rename and the target is not there (another writer's is on its way)."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, target)
     except FileNotFoundError:
-        if not target.is_file():
-            raise
+        return target.is_file()
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return True

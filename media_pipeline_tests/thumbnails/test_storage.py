@@ -42,6 +42,22 @@ def test_a_rename_whose_temporary_another_writer_cleared_is_written(
     write_atomically(tmp_path, preview, b"preview")
     assert (tmp_path / preview).read_bytes() == b"preview"
 
+    # The other writer cleared the temporary file and has not renamed its own yet: the
+    # first writes once more.
+    cleared: list[str] = []
+
+    def cleared_once(source: str, target: str) -> None:
+        if not cleared:
+            cleared.append(source)
+            os.unlink(source)
+            raise FileNotFoundError(source)
+        real_replace(source, target)
+
+    monkeypatch.setattr(storage.os, "replace", cleared_once)
+    thumbnail = derivative_paths("cd" * 16)[1]
+    write_atomically(tmp_path, thumbnail, b"thumbnail")
+    assert cleared and (tmp_path / thumbnail).read_bytes() == b"thumbnail"
+
     monkeypatch.setattr(storage.os, "replace", lambda s, t: (_ for _ in ()).throw(OSError(t)))
     with pytest.raises(OSError):
         write_atomically(tmp_path, derivative_paths("ef" * 16)[0], b"x")
