@@ -17,7 +17,7 @@ from media_pipeline.catalog.store import Catalog
 from media_pipeline.catalog.text import STAGE, read_by, save_text, text_of
 from media_pipeline.catalog.thumbnails import derivatives_of, has_preview, with_previews
 from media_pipeline.contact_sheet import contact_sheet, markdown_image
-from media_pipeline.ocr.read import kept_ocr
+from media_pipeline.ocr.read import kept_ocr, model_name
 from media_pipeline.paths import MediaPaths
 from media_pipeline.pipeline import LIBRARY_GROUP
 from media_pipeline.runtime.kept import load_in_background
@@ -49,14 +49,6 @@ def _missing_extra(exc: ImportError) -> dg.Failure:
     return dg.Failure(
         f"OCR needs the ml extra ({exc.name} is missing): pip install 'media_pipeline[ml]'"
     )
-
-
-def _model_name() -> str:
-    try:
-        from media_pipeline.ocr.read import model_name
-    except ImportError as exc:
-        raise _missing_extra(exc) from exc
-    return model_name()
 
 
 class _Reading(StageWork):
@@ -102,7 +94,7 @@ class PhotoText(Stage[TextConfig]):
 
     def done(self, config: TextConfig, paths: MediaPaths) -> ColumnElement[bool]:
         """Read by this model already, or no preview to read yet (thumbnails come first)."""
-        return read_by(_model_name()) | ~has_preview()
+        return read_by(model_name()) | ~has_preview()
 
     def warm_up(self, config: TextConfig, paths: MediaPaths) -> str:
         load_in_background("ocr-warm-up", lambda: kept_ocr(config.device, config.threads))
