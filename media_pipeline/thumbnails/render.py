@@ -3,11 +3,13 @@
 Every original is decoded once, at the smallest scale the preview needs, and the thumbnail
 is made from the preview's pixels:
 
-- JPEG: DCT-scaled decoding (``Image.draft``): libjpeg-turbo decodes a 24 MP photo at 1/2
-  or 1/4 size for a fraction of the cost of a full decode. The scale is chosen to leave at
-  least ``_MIN_RESIDUAL`` of the reduction to LANCZOS (sharp lowers libjpeg's shrink the
-  same way): DCT-scaled pixels that LANCZOS barely touches keep the block-wise scaling's
-  aliasing. bench/thumbnails.py measures the trade.
+- JPEG: DCT-scaled decoding: libjpeg-turbo decodes a 24 MP photo at 1/2 or 1/4 size for a
+  fraction of the cost of a full decode. The scale is chosen to leave at least
+  ``_MIN_RESIDUAL`` of the reduction to LANCZOS (sharp lowers libjpeg's shrink the same
+  way): DCT-scaled pixels that LANCZOS barely touches keep the block-wise scaling's
+  aliasing. bench/thumbnails.py measures the trade. libvips decodes and resizes RGB and
+  grayscale JPEGs (libvips.py: its Lanczos is vectorised, Pillow's is not); Pillow's
+  ``draft`` and LANCZOS the rest, and whatever libvips declines.
 - Other formats decode at full size; an integer ``reduce()`` (box) precedes LANCZOS when
   the factor is 2.5 or more (``reducing_gap``). Colour conversion (ICC profiles, AVIF/HEIF
   nclx, HDR tone mapping), orientation and alpha flattening then work on the small image.
@@ -49,6 +51,7 @@ from media_pipeline.metadata.image import (
 )
 from media_pipeline.metadata.jxl import jxl_size
 from media_pipeline.thumbnails.colour import to_srgb
+from media_pipeline.thumbnails.libvips import scaled_jpeg
 from media_pipeline.thumbnails.outputs import (
     RENDERER_VERSION,
     Rendered,
@@ -178,16 +181,23 @@ def _render_opened(
     if im.format in ("AVIF", "HEIF"):
         nclx = None if icc else bmff.nclx(fp)
         _check_item_data(fp)
-    with _content_errors("image is truncated or corrupt"):
-        if im.format in ("JPEG", "MPO") and target != im.size:
-            residual = _MIN_RESIDUAL
-            im.draft("RGB", (math.ceil(target[0] * residual), math.ceil(target[1] * residual)))
-        im.load()
-        if orientation is None:
-            orientation = _image_orientation(im)
-        pixels = _normalise_mode(im)
+    dct = im.format in ("JPEG", "MPO") and target != im.size
+    request = (math.ceil(target[0] * _MIN_RESIDUAL), math.ceil(target[1] * _MIN_RESIDUAL))
+    preview = None
+    if dct and im.mode in ("RGB", "L"):
+        fp.seek(0)
+        preview = scaled_jpeg(fp.read(), im.size, request, target)
+    if preview is None:
+        with _content_errors("image is truncated or corrupt"):
+            if dct:
+                im.draft("RGB", request)
+            im.load()
+            pixels = _normalise_mode(im)
+        with _content_errors("cannot convert the image"):
+            preview = resize(pixels, target)
+    if orientation is None:
+        orientation = _image_orientation(im)
     with _content_errors("cannot convert the image"):
-        preview = resize(pixels, target)
         preview = to_srgb(preview, icc, nclx)
     return encode(orient(preview, orientation), settings)
 
