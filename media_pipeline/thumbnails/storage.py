@@ -34,8 +34,10 @@ def write_atomically(home: Path, rel_path: str, data: bytes) -> None:
     target = home / rel_path
     target.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".tmp-{target.name}-"
-    for leftover in target.parent.glob(f"{prefix}*"):
-        leftover.unlink(missing_ok=True)
+    with os.scandir(target.parent) as entries:  # not Path.glob: a regex compiled per name
+        for entry in entries:
+            if entry.name.startswith(prefix):
+                Path(entry.path).unlink(missing_ok=True)
     if not _rename_into(target, prefix, data) and not _rename_into(target, prefix, data):
         raise FileNotFoundError(f"{target}: another writer removed the file being written")
 
