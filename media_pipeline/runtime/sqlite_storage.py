@@ -25,6 +25,7 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from dagster import __version__ as dagster_version
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
@@ -34,7 +35,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool, QueuePool
 
@@ -123,6 +124,7 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
                 # the event log watcher's as well as the caller's.
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            event.listen(engine, "connect", _commit_without_fsync)
         self._engines[shard] = engine
         while len(self._engines) > KEPT_DATABASES:
             _, oldest = self._engines.popitem(last=False)
@@ -142,6 +144,18 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._close_all()
         super().dispose()
+
+
+def _commit_without_fsync(dbapi_connection: Any, _record: Any) -> None:
+    """WAL with ``synchronous=NORMAL``: a commit no longer waits for the disk (1.6 ms on the
+    development machine, for each of the ~170 events of a no-op run); the WAL is synced at
+    each checkpoint. A crash of the process loses nothing; a power cut may lose the last
+    events, never the database (SQLite's documentation), as for the catalog (catalog/store)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
 
 
 class EmbeddedSqliteStorage(DagsterSqliteStorage):

@@ -81,6 +81,18 @@ def test_only_the_last_databases_stay_open_and_a_wipe_closes_them(
     assert _materialize(instance)  # a new run after the wipe writes its new database
 
 
+def test_event_commits_do_not_wait_for_the_disk_in_wal_mode(
+    instance: dg.DagsterInstance, home: Path
+) -> None:
+    storage = instance.event_log_storage
+    assert isinstance(storage, KeptSqliteEventLogStorage)
+    run_id = _materialize(instance)
+    for shard in ("index", run_id):
+        with storage._connect(shard) as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
 def _schema(database: Path) -> tuple[list, list]:
     with sqlite3.connect(database) as conn:
         tables = sorted(conn.execute("SELECT type, name, sql FROM sqlite_master"))
