@@ -1,12 +1,13 @@
 """Thumbnail benchmark (on demand, not a test): python bench/thumbnails.py [--repeat N]
-[--workers N] [--keep DIR] [--no-sharp] [--startup] [--whole-run]
+[--workers N] [--keep DIR] [--no-sharp] [--startup] [--whole-run] [--groups G ...] [--mixed N]
 
 Builds a corpus from ../shared/corpus/immich-test-assets: 20 baseline q90 JPEGs of 12-24 MP
 made from albums/text/*.jpg (re-encoded, each with a different crop, keeping the source's
 embedded sRGB ICC profile as cameras write it), and as separate groups the same 20 without an
 embedded profile ("no-profile", as many phones and exports write them), progressive JPEGs,
-JPEGs stored sideways with EXIF orientation 6, and a 12 MP HEIC. Then, per group, the median
-images/s of ≥3 runs of:
+JPEGs stored sideways with EXIF orientation 6, and a 12 MP HEIC; with ``--mixed N``, also N
+distinct crops without a profile, every third sideways (a whole run's fixed cost amortised).
+Then, per group, the median images/s of ≥3 runs of:
 
 - ours: ``work_many`` with ``--workers`` processes (default: every core) and with one;
   "warm" excludes the pool's start-up (the clock starts when the first real job is taken,
@@ -132,6 +133,30 @@ def build_corpus(root: Path) -> dict[str, list[Path]]:
     for path in groups["heic"]:
         path.write_bytes(heic)
     return groups
+
+
+def build_mixed(root: Path, count: int) -> list[Path]:
+    """``count`` distinct crops of the sources, without a profile, every third stored
+    sideways with EXIF orientation 6: a camera roll, big enough that a whole run's fixed
+    cost is a small part of it (made once; reused when present)."""
+    from PIL import Image
+
+    folder = root / f"mixed-{count}"
+    files = [folder / f"IMG_{i:04}.jpg" for i in range(count)]
+    if all(path.is_file() for path in files):
+        return files
+    print(f"building {count} mixed files in {folder} ...", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    sources, rng = _sources(), random.Random(2)
+    for index, path in enumerate(files):
+        image = _variant(sources[index % len(sources)][0], rng)
+        if index % 3 == 2:
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            image.transpose(Image.Transpose.ROTATE_90).save(path, quality=90, exif=exif)
+        else:
+            image.save(path, quality=90)
+    return files
 
 
 # --- ours ---------------------------------------------------------------------------------
@@ -416,6 +441,9 @@ def main() -> None:
     parser.add_argument("--startup", action="store_true", help="also time pool start-up")
     parser.add_argument("--groups", nargs="*", help="only these groups")
     parser.add_argument(
+        "--mixed", type=int, default=0, metavar="N", help="add a group of N mixed crops"
+    )
+    parser.add_argument(
         "--whole-run", action="store_true", help="time `media-pipeline run` against sharp"
     )
     args = parser.parse_args()
@@ -434,6 +462,8 @@ def main() -> None:
         groups = build_corpus(root)
         if args.groups:
             groups = {name: files for name, files in groups.items() if name in args.groups}
+        if args.mixed:
+            groups[f"mixed-{args.mixed}"] = build_mixed(root, args.mixed)
         if args.startup:
             startup(repeat, args.workers)
         where = None if args.no_sharp else sharp_dir()
