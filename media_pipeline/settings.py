@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_PIPELINE_CELERY_BROKER", None, "a Celery broker URL: batch steps run on "
             "dagster-celery workers (default: in this process)"),
     Setting("MEDIA_PIPELINE_CELERY_BACKEND", "rpc://", "the Celery result backend"),
+    Setting("MEDIA_PIPELINE_EXECUTOR", "in_process", "without a broker, how launched runs "
+            "execute their steps: in_process (in the run's process, as the CLI does) or "
+            "multiprocess (each step in a new process)"),
     Setting("MEDIA_PIPELINE_OCR", "on", "on or off: read text in photos (photo_text)"),
     Setting("MEDIA_PIPELINE_VIDEO_ACCEL", "none", "video encoder hardware: none, nvenc, qsv, "
             "vaapi or rkmpp (software when absent)"),

@@ -1,5 +1,8 @@
-"""Which Dagster executor the jobs use: the default (in process / multiprocess) unless
-MEDIA_PIPELINE_CELERY_BROKER names a broker, then dagster-celery's ``celery_executor``.
+"""Which Dagster executor the jobs use: dagster-celery's ``celery_executor`` when
+MEDIA_PIPELINE_CELERY_BROKER names a broker; else every step in the run's process
+(runtime/executor.py), or with MEDIA_PIPELINE_EXECUTOR=multiprocess Dagster's default, each
+step of a launched run in a new process. `media-pipeline run` without a broker always runs its
+steps in its own process.
 
 The Celery settings make a step survive a worker that dies: a message is acknowledged only
 when its step has ended (``task_acks_late``) and goes back to the queue when the worker
@@ -19,6 +22,8 @@ from media_pipeline import settings
 
 BROKER_SETTING = "MEDIA_PIPELINE_CELERY_BROKER"
 BACKEND_SETTING = "MEDIA_PIPELINE_CELERY_BACKEND"
+EXECUTOR_SETTING = "MEDIA_PIPELINE_EXECUTOR"
+EXECUTORS = ("in_process", "multiprocess")
 QUEUES = ("cpu", "gpu")  # cpu: scan, thumbnails, everything else; gpu: CLIP, faces, OCR
 DEFAULT_QUEUE = "cpu"
 # How often the run's process asks for finished steps. dagster-celery asks every second, so
@@ -50,10 +55,20 @@ def celery_config(broker: str) -> dict[str, Any]:
 
 
 def configured_executor() -> dg.ExecutorDefinition | None:
-    """dagster-celery's executor with a broker configured; None keeps Dagster's default."""
+    """dagster-celery's executor with a broker configured, else the one the executor setting
+    names (None: Dagster's default, multiprocess for launched runs)."""
     broker = celery_broker()
     if broker is None:
-        return None
+        chosen = settings.get(EXECUTOR_SETTING).strip() or EXECUTORS[0]
+        if chosen not in EXECUTORS:
+            raise ValueError(
+                f"{EXECUTOR_SETTING} must be in_process or multiprocess, got {chosen!r}"
+            )
+        if chosen == "multiprocess":
+            return None
+        from media_pipeline.runtime.executor import launched_in_process_executor
+
+        return launched_in_process_executor
     try:
         from dagster_celery import celery_executor, core_execution_loop
     except ImportError as exc:

@@ -38,11 +38,17 @@ def process_tags() -> dict[str, str]:
     }
 
 
-def runs_here(run_tags: dict[str, str]) -> bool:
-    """Whether the run is executed by this very process (a CLI run in process: its steps
-    share it), as its process tags say; False for runs launched elsewhere and for steps on
-    Celery workers or in step subprocesses."""
-    return run_tags.get(tags.PID) == str(os.getpid()) and run_tags.get(tags.HOST) == (
+# Launched runs whose steps this process executes (runtime/executor.py).
+EXECUTING_HERE: set[str] = set()
+
+
+def runs_here(run: dg.DagsterRun) -> bool:
+    """Whether the run's steps all execute in this very process: a CLI run (its process tags
+    say so) or a launched run of the in-process executor; False for runs launched elsewhere
+    and for steps on Celery workers or in step subprocesses."""
+    if run.run_id in EXECUTING_HERE:
+        return True
+    return run.tags.get(tags.PID) == str(os.getpid()) and run.tags.get(tags.HOST) == (
         socket.gethostname()
     )
 

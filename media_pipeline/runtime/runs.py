@@ -61,12 +61,18 @@ def watch_run(
     run_id: str,
     on_progress: Callable[[ProgressReport], None] | None = None,
     interval: float = 0.5,
+    launched: bool = False,
 ) -> Iterator[None]:
-    """While a run executes in this process: feed progress lines to `on_progress`, write the
+    """While a run executes in this thread: feed progress lines to `on_progress`, write the
     run's heartbeat, and honour termination requested from the UI or API (which marks the run
     CANCELING) by interrupting the run as Ctrl-C would, so steps stop and keep what they
-    committed."""
+    committed.
+
+    ``launched``: a run the daemon or the UI launched (runtime/executor.py). Dagster
+    interrupts it itself and watches its process, so this only ends a wait for a pool slot.
+    """
     stop = threading.Event()
+    executing = threading.get_ident()
     cursor: str | None = None
     # Every stage's newest line by step: the plans of stages that run side by side (clip,
     # faces) log their totals before either's batches start, and a stage's total is its plan's.
@@ -74,11 +80,13 @@ def watch_run(
 
     def read_progress() -> None:
         nonlocal cursor
+        if on_progress is None:
+            return
         connection = instance.get_records_for_run(run_id, cursor=cursor)
         cursor = connection.cursor
         for record in connection.records:
             report = parse_progress(record.event_log_entry.user_message)
-            if report is None or on_progress is None:
+            if report is None:
                 continue
             steps = stages.setdefault(report.task, {})
             steps[record.event_log_entry.step_key or ""] = report
@@ -97,22 +105,22 @@ def watch_run(
         if run is None:
             return
         read_progress()
-        if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+        if not launched and time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
             beat(instance, run_id)  # for commands on other hosts (runtime/reaper.py)
             last_beat = time.monotonic()
         if run.status != DagsterRunStatus.CANCELING:
             return
-        if not interrupted:
+        if not interrupted and not launched:
             interrupted = True
             _thread.interrupt_main()
         elif not forced and waiting_for_slot(instance, run_id):
             # Dagster holds an interrupt until a step runs, and the in-process executor
             # never looks at it while a step waits for a pool slot (a paused pool): raise
-            # it in the main thread, where it leaves the wait and the run ends CANCELED.
+            # it in the thread executing the run, where it leaves the wait and the run
+            # ends CANCELED.
             forced = True
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(threading.main_thread().ident),
-                ctypes.py_object(KeyboardInterrupt),
+                ctypes.c_ulong(executing), ctypes.py_object(KeyboardInterrupt)
             )
 
     def poll() -> None:

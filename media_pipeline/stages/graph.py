@@ -83,7 +83,7 @@ def stage_ops(stage: Stage) -> tuple[dg.OpDefinition, dg.OpDefinition, dg.OpDefi
             f"{total} files of {library.name} pending for {stage.name}: {len(batches)} batches"
         )
         context.log.info(format_progress(stage.progress, 0, total, 0.0))  # the stage's total
-        if batches and runs_here(context.run.tags):  # what loads here is for later steps
+        if batches and runs_here(context.run):  # what loads here is for later steps
             started = stage.warm_up(config, paths)
             if started:
                 context.log.info(f"{stage.name}: {started}")
