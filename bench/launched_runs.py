@@ -31,22 +31,16 @@ SOURCES = ("immich-test-assets/albums/nature/*.jpg", "faces-lfw/*/*.jpg")
 EXECUTORS = ("in_process", "multiprocess")
 
 _CREATE_RUN = """
-import json, sys
-from dagster._core.definitions.reconstruct import ReconstructableRepository
-from dagster._core.storage.tags import PARTITION_NAME_TAG
+import json
 from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import serialize_value
 from media_pipeline.definitions import defs
+from media_pipeline.distributed.runs import create_reconstructable_run
 from media_pipeline.runtime.instance import get_instance
 
 instance = get_instance()
-recon = ReconstructableRepository.for_module("media_pipeline.definitions", "defs")
-job = recon.get_reconstructable_job("library_pipeline")
-run = instance.create_run_for_job(
-    job_def=defs.resolve_job_def("library_pipeline"),
-    tags={PARTITION_NAME_TAG: "lib"},
-    job_code_origin=job.get_python_origin(),
-)
+job = defs.resolve_job_def("library_pipeline")
+run, _ = create_reconstructable_run(instance, job, tags={}, partition="lib")
 args = ExecuteRunArgs(job_origin=run.job_code_origin, run_id=run.run_id,
                       instance_ref=instance.get_ref())
 print(json.dumps({"run_id": run.run_id, "args": serialize_value(args)}))
@@ -58,11 +52,9 @@ from media_pipeline.runtime.instance import get_instance
 
 instance = get_instance()
 stats = instance.get_run_step_stats(sys.argv[1])
-start = min(s.start_time for s in stats)
 print(json.dumps({
     "status": instance.get_run_by_id(sys.argv[1]).status.value,
     "steps": sum(s.end_time - s.start_time for s in stats),
-    "first_step": start - instance.get_run_record_by_id(sys.argv[1]).start_time,
 }))
 """
 

@@ -14,13 +14,11 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.definitions.reconstruct import ReconstructableRepository
-from dagster._core.storage.tags import PARTITION_NAME_TAG
 from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import serialize_value
 
 from media_pipeline.distributed.executor import configured_executor
-from media_pipeline.distributed.runs import DEFINITIONS_MODULE
+from media_pipeline.distributed.runs import create_reconstructable_run
 from media_pipeline_tests.images import make_jpeg
 
 
@@ -43,13 +41,8 @@ def _launch(
     """A run of ``job_name`` for ``library`` executed as a run launcher starts it."""
     from media_pipeline.definitions import defs
 
-    recon = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs")
-    recon_job = recon.get_reconstructable_job(job_name)
-    run = instance.create_run_for_job(
-        job_def=defs.resolve_job_def(job_name),
-        tags={PARTITION_NAME_TAG: library},
-        job_code_origin=recon_job.get_python_origin(),
-    )
+    job = defs.resolve_job_def(job_name)
+    run, _ = create_reconstructable_run(instance, job, tags={}, partition=library)
     args = ExecuteRunArgs(
         job_origin=run.job_code_origin, run_id=run.run_id, instance_ref=instance.get_ref()
     )
